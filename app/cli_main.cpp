@@ -1,0 +1,421 @@
+// patchgencn: the command-line tool. Parses arguments and drives core/.
+#include "cli_args.h"
+
+#include "config.h"
+#include "errors.h"
+#include "generator.h"
+#include "imageio.h"
+#include "model.h"
+#include "runtime.h"
+#include "tensorops.h"
+#include "trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+using namespace pgcn;
+using pgcn::cli::Args;
+using pgcn::cli::UsageError;
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void onSignal(int)
+{
+    if (g_cancel.exchange(true))
+        std::_Exit(130); // second Ctrl-C: leave at once
+    const char msg[] = "\nstopping (Ctrl-C again to force)...\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+}
+
+void installSignalHandlers()
+{
+    struct sigaction sa{};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+const char *kMainHelp =
+    "patchgencn " PATCHGENCN_VERSION " - learn one image's patch statistics and create from them\n"
+    "\n"
+    "usage: patchgencn COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  train        train a model on an image\n"
+    "  sample       random samples of any size\n"
+    "  reconstruct  the model's recovery of its training image\n"
+    "  info         describe a model file\n"
+    "\n"
+    "'patchgencn COMMAND --help' describes a command's options.\n";
+
+const char *kTrainHelp =
+    "usage: patchgencn train IMAGE -o MODEL [options]\n"
+    "\n"
+    "  -o, --output FILE      model file to write (.pgcn)\n"
+    "  --preset NAME          quick | balanced | paper (default quick)\n"
+    "  --max-size N           longer side of the finest scale (preset: 250)\n"
+    "  --min-size N           shorter side of the coarsest scale (preset: 25)\n"
+    "  --scales N             number of scales\n"
+    "  --iters N              iterations per scale (lr and noise schedules follow)\n"
+    "  --langevin-steps N     Langevin steps per scale (the coarsest gets twice as many)\n"
+    "  --step-size F          Langevin step size (default 0.01)\n"
+    "  --batch N              synthesis chains per iteration\n"
+    "  --crop N               train on N-pixel windows at larger scales (0 = whole image)\n"
+    "  --bank N               coarse samples drawn once per scale (0 = reference schedule)\n"
+    "  --device NAME          auto | cpu | cuda (default auto)\n"
+    "  --threads N            CPU threads (default: all cores)\n"
+    "  --seed N               random seed (default 0)\n"
+    "  --snapshots DIR        write synthesis/recovery PNGs while training\n"
+    "\n"
+    "Ctrl-C stops cleanly; nothing is written unless training completes.\n";
+
+const char *kSampleHelp =
+    "usage: patchgencn sample MODEL -o DIR [options]\n"
+    "\n"
+    "  -o, --output DIR       folder for sample_000.png, sample_001.png, ...\n"
+    "  -n, --count N          number of samples (default 8)\n"
+    "  --size WxH             output size in pixels\n"
+    "  --scale-w F            output width relative to the training image (default 1)\n"
+    "  --scale-h F            output height relative to the training image (default 1)\n"
+    "  --start-scale K        keep the real image's structure up to scale K-1 (default 0: all random)\n"
+    "  --inject-noise F       noise added to the injected image (default 0.1)\n"
+    "  --noise F              Langevin noise while sampling (default 0, as in the paper)\n"
+    "  --batch N              chains run together (default 8)\n"
+    "  --device NAME          auto | cpu | cuda (default auto)\n"
+    "  --seed N               random seed (default 0)\n";
+
+const char *kReconstructHelp =
+    "usage: patchgencn reconstruct MODEL -o FILE [--device NAME]\n"
+    "\n"
+    "Runs the recovery chain from the blurred coarsest image through every scale\n"
+    "and writes the result; prints the per-pixel MSE against the training image.\n";
+
+const char *kInfoHelp = "usage: patchgencn info MODEL\n";
+
+bool stderrIsTerminal()
+{
+    return ::isatty(2) == 1;
+}
+
+std::string formatDuration(double seconds)
+{
+    if (!(seconds >= 0) || seconds > 1e7)
+        return "--:--";
+    const long s = long(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+void requireOutputDir(const std::string &file)
+{
+    namespace fs = std::filesystem;
+    fs::path dir = fs::path(file).parent_path();
+    if (dir.empty())
+        dir = ".";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw Error("output folder '" + dir.string() + "' does not exist");
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw Error("output folder '" + dir.string() + "' is not writable");
+}
+
+PyramidModel loadModelFor(const Args &a, const std::string &path)
+{
+    const at::Device dev = parseDevice(a.str("device", "auto"));
+    return PyramidModel::load(path, dev);
+}
+
+int cmdTrain(int argc, char **argv)
+{
+    Args a(argc, argv, 2,
+           {"output", "preset", "max-size", "min-size", "scales", "iters", "langevin-steps", "step-size", "batch", "crop",
+            "bank", "device", "threads", "seed", "snapshots"},
+           {}, {{'o', "output"}});
+    if (a.help()) {
+        std::cout << kTrainHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"train needs exactly one IMAGE"};
+    const std::string imagePath = a.positionals()[0];
+    const std::string out = a.str("output");
+    if (out.empty())
+        throw UsageError{"train needs -o MODEL"};
+
+    TrainConfig cfg = TrainConfig::preset(a.str("preset", "quick"));
+    cfg.maxSize = a.integer("max-size", cfg.maxSize, 8, 4096);
+    cfg.minSize = a.integer("min-size", cfg.minSize, 4, 4096);
+    cfg.numScales = a.integer("scales", cfg.numScales, 1, 20);
+    if (a.has("iters"))
+        cfg.setIterations(a.integer("iters", cfg.iterations, 1, 1000000));
+    if (a.has("langevin-steps")) {
+        cfg.stepsPerScale = a.integer("langevin-steps", cfg.stepsPerScale, 1, 10000);
+        cfg.stepsCoarsest = 2 * cfg.stepsPerScale;
+        cfg.recoverySteps = cfg.stepsPerScale;
+    }
+    cfg.stepSize = a.real("step-size", cfg.stepSize, 1e-6, 10);
+    cfg.batchSize = a.integer("batch", cfg.batchSize, 1, 256);
+    cfg.cropSize = a.integer("crop", cfg.cropSize, 0, 4096);
+    cfg.bankSize = a.integer("bank", cfg.bankSize, 0, 4096);
+    cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
+    cfg.validate();
+
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    const at::Device dev = parseDevice(a.str("device", "auto"));
+    requireOutputDir(out);
+    const std::string snapDir = a.str("snapshots");
+    if (!snapDir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(snapDir, ec);
+        if (ec)
+            throw Error("cannot create snapshot folder '" + snapDir + "': " + ec.message());
+    }
+
+    const RgbImage image = loadImage(imagePath);
+    PyramidModel model(image, cfg);
+    model.to(dev);
+    std::cerr << "training " << imagePath << " (" << image.width << "x" << image.height << " -> "
+              << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.preset
+              << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << describeDevice(dev)
+              << '\n';
+
+    installSignalHandlers();
+    const bool tty = stderrIsTerminal();
+    TrainCallbacks cb;
+    cb.snapshotEvery = std::max(1, cfg.iterations / 10);
+    int lastPlainDecile = -1, lastScale = -1;
+    auto lastDraw = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    cb.progress = [&](const TrainProgress &p) {
+        if (!snapDir.empty() && p.synthesis.defined()) {
+            char name[64];
+            std::snprintf(name, sizeof name, "/scale%02d_iter%06d_", p.scale, p.iteration);
+            saveImage(snapDir + name + "syn.png", tensorToImage(p.synthesis));
+            saveImage(snapDir + name + "rec.png", tensorToImage(p.recovery));
+        }
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "scale %d/%d  iter %5d/%d  E(real) %+9.4f  E(syn) %+9.4f  rec.MSE %.4f  elapsed %s  ETA %s%s",
+                      p.scale + 1, p.numScales, p.iteration, p.iterations, p.energyReal, p.energySyn, p.recoveryMse,
+                      formatDuration(p.elapsedSeconds).c_str(), formatDuration(p.etaSeconds).c_str(),
+                      p.recoveryFailing ? "  [recovery failing]" : "");
+        if (tty) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - lastDraw > std::chrono::milliseconds(100) || p.iteration == p.iterations) {
+                lastDraw = now;
+                std::fprintf(stderr, "\r\033[K%s", line);
+                if (p.iteration == p.iterations)
+                    std::fputc('\n', stderr);
+            }
+        } else {
+            const int decile = p.iteration * 10 / p.iterations;
+            if (p.scale != lastScale || decile != lastPlainDecile) {
+                lastScale = p.scale;
+                lastPlainDecile = decile;
+                std::fprintf(stderr, "%s\n", line);
+            }
+        }
+    };
+    cb.scaleFinished = [&](int s, const PyramidModel &m) {
+        if (snapDir.empty())
+            return;
+        SampleRequest req;
+        GenerateOptions opt;
+        opt.seed = cfg.seed;
+        const auto xs = sample(m, req, opt);
+        char name[64];
+        std::snprintf(name, sizeof name, "/scale%02d_sample.png", s);
+        saveImage(snapDir + name, tensorToImage(xs[0]));
+    };
+
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        train(model, cb, &g_cancel);
+    } catch (const Cancelled &) {
+        std::cerr << "\ntraining cancelled; nothing was written\n";
+        return 130;
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    model.save(out);
+    std::cerr << "trained in " << formatDuration(secs) << " (" << secs << " s); model written to " << out << '\n';
+    return 0;
+}
+
+void parseSize(const std::string &s, int &w, int &h)
+{
+    const auto x = s.find_first_of("xX");
+    try {
+        if (x == std::string::npos)
+            throw std::invalid_argument("no x");
+        size_t p1 = 0, p2 = 0;
+        w = std::stoi(s.substr(0, x), &p1);
+        h = std::stoi(s.substr(x + 1), &p2);
+        if (p1 != x || p2 != s.size() - x - 1)
+            throw std::invalid_argument("junk");
+    } catch (const std::exception &) {
+        throw UsageError{"--size expects WIDTHxHEIGHT, e.g. 400x200 (got '" + s + "')"};
+    }
+    if (w < 1 || h < 1 || w > 16384 || h > 16384)
+        throw UsageError{"--size must be between 1x1 and 16384x16384 (got '" + s + "')"};
+}
+
+int cmdSample(int argc, char **argv)
+{
+    Args a(argc, argv, 2,
+           {"output", "count", "size", "scale-w", "scale-h", "start-scale", "inject-noise", "noise", "batch", "device",
+            "seed", "threads"},
+           {}, {{'o', "output"}, {'n', "count"}});
+    if (a.help()) {
+        std::cout << kSampleHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"sample needs exactly one MODEL"};
+    const std::string dir = a.str("output");
+    if (dir.empty())
+        throw UsageError{"sample needs -o DIR"};
+    SampleRequest req;
+    req.count = a.integer("count", 8, 1, 100000);
+    if (a.has("size"))
+        parseSize(a.str("size"), req.width, req.height);
+    req.scaleW = a.real("scale-w", 1.0, 0.05, 64);
+    req.scaleH = a.real("scale-h", 1.0, 0.05, 64);
+    req.startScale = a.integer("start-scale", 0, 0, 100);
+    GenerateOptions opt;
+    opt.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
+    opt.injectNoise = a.real("inject-noise", opt.injectNoise, 0, 10);
+    opt.noise = a.real("noise", 0.0, 0, 10);
+    opt.batch = a.integer("batch", 8, 1, 1024);
+    opt.cancel = &g_cancel;
+    initRuntime(a.integer("threads", 0, 0, 1024));
+
+    PyramidModel model = loadModelFor(a, a.positionals()[0]);
+    if (!model.isComplete())
+        throw Error("model is only partly trained (" + std::to_string(model.trainedScales()) + " of " +
+                    std::to_string(model.numScales()) + " scales)");
+    if (req.startScale >= model.numScales())
+        throw UsageError{"--start-scale must be between 0 and " + std::to_string(model.numScales() - 1)};
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || !std::filesystem::is_directory(dir))
+        throw Error("cannot create output folder '" + dir + "'");
+    installSignalHandlers();
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<at::Tensor> xs;
+    try {
+        xs = sample(model, req, opt);
+    } catch (const Cancelled &) {
+        std::cerr << "cancelled; nothing was written\n";
+        return 130;
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (size_t i = 0; i < xs.size(); ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "/sample_%03zu.png", i);
+        saveImage(dir + name, tensorToImage(xs[i]));
+    }
+    std::cerr << "wrote " << xs.size() << " samples of " << xs[0].size(3) << "x" << xs[0].size(2) << " to " << dir
+              << " in " << secs << " s\n";
+    return 0;
+}
+
+int cmdReconstruct(int argc, char **argv)
+{
+    Args a(argc, argv, 2, {"output", "device", "threads"}, {}, {{'o', "output"}});
+    if (a.help()) {
+        std::cout << kReconstructHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"reconstruct needs exactly one MODEL"};
+    const std::string out = a.str("output");
+    if (out.empty())
+        throw UsageError{"reconstruct needs -o FILE"};
+    if (!isSupportedImageExtension(out))
+        throw UsageError{"output '" + out + "' needs an image extension (.png, .jpg, .webp, .tif, .bmp)"};
+    requireOutputDir(out);
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    PyramidModel model = loadModelFor(a, a.positionals()[0]);
+    installSignalHandlers();
+    GenerateOptions opt;
+    opt.cancel = &g_cancel;
+    at::Tensor rec;
+    try {
+        rec = reconstruct(model, opt);
+    } catch (const Cancelled &) {
+        std::cerr << "cancelled; nothing was written\n";
+        return 130;
+    }
+    const at::Tensor real = model.real(model.trainedScales() - 1).to(at::kCPU);
+    const double mse = (rec - real).pow(2).mean().item<double>();
+    saveImage(out, tensorToImage(rec));
+    std::cout << "recovery MSE per pixel: " << mse << '\n';
+    return 0;
+}
+
+int cmdInfo(int argc, char **argv)
+{
+    Args a(argc, argv, 2, {}, {});
+    if (a.help()) {
+        std::cout << kInfoHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"info needs exactly one MODEL"};
+    PyramidModel model = PyramidModel::load(a.positionals()[0], at::kCPU);
+    std::cout << model.describe();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        std::cerr << kMainHelp;
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    try {
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            std::cout << kMainHelp;
+            return 0;
+        }
+        if (cmd == "--version") {
+            std::cout << "patchgencn " PATCHGENCN_VERSION "\n";
+            return 0;
+        }
+        if (cmd == "train")
+            return cmdTrain(argc, argv);
+        if (cmd == "sample")
+            return cmdSample(argc, argv);
+        if (cmd == "reconstruct")
+            return cmdReconstruct(argc, argv);
+        if (cmd == "info")
+            return cmdInfo(argc, argv);
+        std::cerr << "patchgencn: unknown command '" << cmd << "'\n\n" << kMainHelp;
+        return 2;
+    } catch (const UsageError &e) {
+        std::cerr << "patchgencn " << cmd << ": " << e.message << "\n(see 'patchgencn " << cmd << " --help')\n";
+        return 2;
+    } catch (const Cancelled &) {
+        std::cerr << "patchgencn: cancelled\n";
+        return 130;
+    } catch (const std::exception &e) {
+        std::cerr << "patchgencn " << cmd << ": error: " << e.what() << '\n';
+        return 1;
+    }
+}

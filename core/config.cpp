@@ -1,0 +1,207 @@
+#include "config.h"
+
+#include "errors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace pgcn {
+
+const std::vector<int> &TrainConfig::channelsFor(int longSide) const
+{
+    return longSide < wideThreshold ? narrowChannels : wideChannels;
+}
+
+double TrainConfig::learningRate(int it) const
+{
+    if (lrDecayIters <= 0)
+        return lrEnd;
+    const double t = std::min(1.0, double(it) / lrDecayIters);
+    return (lrStart - lrEnd) * (1.0 - t) + lrEnd;
+}
+
+double TrainConfig::trainingNoise(int it) const
+{
+    if (noiseDecayIters <= 0)
+        return 0.0;
+    const double t = std::min(1.0, double(it) / noiseDecayIters);
+    return noiseStart * (1.0 - t);
+}
+
+void TrainConfig::setIterations(int iters)
+{
+    if (iterations > 0 && iters > 0) {
+        const double f = double(iters) / iterations;
+        noiseDecayIters = int(std::lround(noiseDecayIters * f));
+        lrDecayIters = int(std::lround(lrDecayIters * f));
+        if (bankRefresh > 0)
+            bankRefresh = std::max(1, int(std::lround(bankRefresh * f)));
+    }
+    iterations = iters;
+}
+
+namespace {
+void require(bool ok, const std::string &what)
+{
+    if (!ok)
+        throw InvalidArgument(what);
+}
+std::string num(double v)
+{
+    std::ostringstream s;
+    s.precision(17);
+    s << v;
+    return s.str();
+}
+} // namespace
+
+void TrainConfig::validate() const
+{
+    require(maxSize >= 8 && maxSize <= 4096, "max size must be between 8 and 4096 pixels (got " + std::to_string(maxSize) + ")");
+    require(minSize >= 4 && minSize <= maxSize, "min size must be between 4 and max size (got " + std::to_string(minSize) + ")");
+    require(numScales >= 1 && numScales <= 20, "number of scales must be between 1 and 20 (got " + std::to_string(numScales) + ")");
+    require(iterations >= 1 && iterations <= 1000000, "iterations must be between 1 and 1000000 (got " + std::to_string(iterations) + ")");
+    require(stepsCoarsest >= 1 && stepsCoarsest <= 10000, "Langevin steps at the coarsest scale must be between 1 and 10000 (got " + std::to_string(stepsCoarsest) + ")");
+    require(stepsPerScale >= 1 && stepsPerScale <= 10000, "Langevin steps must be between 1 and 10000 (got " + std::to_string(stepsPerScale) + ")");
+    require(recoverySteps >= 0 && recoverySteps <= 10000, "recovery steps must be between 0 and 10000 (got " + std::to_string(recoverySteps) + ")");
+    require(stepSize > 0 && stepSize < 10 && std::isfinite(stepSize), "Langevin step size must be in (0, 10) (got " + num(stepSize) + ")");
+    require(noiseStart >= 0 && noiseStart < 10, "Langevin noise must be in [0, 10) (got " + num(noiseStart) + ")");
+    require(lrStart > 0 && lrStart < 1 && lrEnd > 0 && lrEnd <= lrStart, "learning rates must satisfy 0 < end <= start < 1");
+    require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
+    require(recoveryWeight >= 0 && recoveryWeight <= 100, "recovery weight must be in [0, 100] (got " + num(recoveryWeight) + ")");
+    require(recoveryDownscale > 0 && recoveryDownscale <= 1, "recovery downscale must be in (0, 1] (got " + num(recoveryDownscale) + ")");
+    require(initStd > 0 && initStd < 1, "init std must be in (0, 1)");
+    require(pad >= 0 && pad <= 32, "pad must be in [0, 32]");
+    require(batchSize >= 1 && batchSize <= 256, "batch size must be between 1 and 256 (got " + std::to_string(batchSize) + ")");
+    require(bankSize >= 0 && bankSize <= 4096, "bank size must be between 0 and 4096 (got " + std::to_string(bankSize) + ")");
+    require(bankRefresh >= 0, "bank refresh must be >= 0");
+    require(cropSize == 0 || (cropSize >= 2 * pad + 1 && cropSize <= 4096),
+            "crop size must be 0 or at least " + std::to_string(2 * pad + 1) + " (got " + std::to_string(cropSize) + ")");
+    for (const auto *c : {&narrowChannels, &wideChannels}) {
+        require(c->size() == 5 && c->back() == 1, "channel tables need five layers ending in 1");
+        for (int v : *c)
+            require(v >= 1 && v <= 1024, "channel widths must be between 1 and 1024");
+    }
+}
+
+std::string TrainConfig::toText() const
+{
+    std::ostringstream s;
+    auto list = [](const std::vector<int> &v) {
+        std::string r;
+        for (size_t i = 0; i < v.size(); ++i)
+            r += (i ? "," : "") + std::to_string(v[i]);
+        return r;
+    };
+    s << "preset=" << presetName << '\n'
+      << "maxSize=" << maxSize << '\n' << "minSize=" << minSize << '\n' << "numScales=" << numScales << '\n'
+      << "initStd=" << num(initStd) << '\n' << "pad=" << pad << '\n' << "wideThreshold=" << wideThreshold << '\n'
+      << "narrowChannels=" << list(narrowChannels) << '\n' << "wideChannels=" << list(wideChannels) << '\n'
+      << "stepSize=" << num(stepSize) << '\n' << "stepsCoarsest=" << stepsCoarsest << '\n'
+      << "stepsPerScale=" << stepsPerScale << '\n' << "recoverySteps=" << recoverySteps << '\n'
+      << "noiseStart=" << num(noiseStart) << '\n' << "noiseDecayIters=" << noiseDecayIters << '\n'
+      << "iterations=" << iterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
+      << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
+      << "recoveryWeight=" << num(recoveryWeight) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
+      << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "bankSize=" << bankSize << '\n'
+      << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
+      << "seed=" << seed << '\n';
+    return s.str();
+}
+
+TrainConfig TrainConfig::fromText(const std::string &text)
+{
+    std::map<std::string, std::string> kv;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty())
+            continue;
+        const auto eq = line.find('=');
+        if (eq == std::string::npos)
+            throw FileFormatError("model configuration is damaged (line without '=')");
+        kv[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    TrainConfig c;
+    try {
+        auto geti = [&](const char *k, int &v) { if (kv.count(k)) v = std::stoi(kv[k]); };
+        auto getd = [&](const char *k, double &v) { if (kv.count(k)) v = std::stod(kv[k]); };
+        auto getl = [&](const char *k, std::vector<int> &v) {
+            if (!kv.count(k))
+                return;
+            v.clear();
+            std::istringstream ls(kv[k]);
+            std::string item;
+            while (std::getline(ls, item, ','))
+                v.push_back(std::stoi(item));
+        };
+        if (kv.count("preset"))
+            c.presetName = kv["preset"];
+        geti("maxSize", c.maxSize); geti("minSize", c.minSize); geti("numScales", c.numScales);
+        getd("initStd", c.initStd); geti("pad", c.pad); geti("wideThreshold", c.wideThreshold);
+        getl("narrowChannels", c.narrowChannels); getl("wideChannels", c.wideChannels);
+        getd("stepSize", c.stepSize); geti("stepsCoarsest", c.stepsCoarsest); geti("stepsPerScale", c.stepsPerScale);
+        geti("recoverySteps", c.recoverySteps); getd("noiseStart", c.noiseStart); geti("noiseDecayIters", c.noiseDecayIters);
+        geti("iterations", c.iterations); getd("lrStart", c.lrStart); getd("lrEnd", c.lrEnd); geti("lrDecayIters", c.lrDecayIters);
+        getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight);
+        getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
+        geti("batchSize", c.batchSize); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);
+        geti("cropSize", c.cropSize);
+        int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
+        if (kv.count("seed"))
+            c.seed = std::stoull(kv["seed"]);
+    } catch (const std::logic_error &) {
+        throw FileFormatError("model configuration is damaged (a value is not a number)");
+    }
+    try {
+        c.validate();
+    } catch (const InvalidArgument &e) {
+        throw FileFormatError(std::string("model configuration is invalid: ") + e.what());
+    }
+    return c;
+}
+
+std::vector<std::string> TrainConfig::presetNames()
+{
+    return {"quick", "balanced", "paper"};
+}
+
+TrainConfig TrainConfig::preset(const std::string &name)
+{
+    TrainConfig c; // the reference defaults
+    c.presetName = name;
+    if (name == "paper")
+        return c;
+    if (name == "balanced") {
+        c.numScales = 8;
+        c.setIterations(600);
+        c.stepsCoarsest = 40;
+        c.stepsPerScale = 20;
+        c.recoverySteps = 20;
+        c.batchSize = 4;
+        c.bankSize = 32;
+        c.bankRefresh = 200;
+        c.cropSize = 64;
+        c.warmStart = true;
+        return c;
+    }
+    if (name == "quick") {
+        c.numScales = 6;
+        c.setIterations(250);
+        c.stepsCoarsest = 30;
+        c.stepsPerScale = 15;
+        c.recoverySteps = 15;
+        c.narrowChannels = {48, 32, 32, 32, 1};
+        c.wideChannels = {64, 48, 48, 48, 1};
+        c.batchSize = 4;
+        c.bankSize = 16;
+        c.bankRefresh = 0;
+        c.cropSize = 48;
+        c.warmStart = true;
+        return c;
+    }
+    throw InvalidArgument("unknown preset '" + name + "' (choose quick, balanced or paper)");
+}
+
+} // namespace pgcn

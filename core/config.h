@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pgcn {
+
+/**
+ * Every knob of the method, with the reference (paper) values as defaults.
+ * Presets adjust a copy; the command line and the studio set fields one by
+ * one. Stored inside model files as text (toText / fromText).
+ */
+struct TrainConfig
+{
+    // Pyramid (algorithm.md §1)
+    int maxSize = 250;          ///< longer side of the finest scale
+    int minSize = 25;           ///< shorter side of the coarsest scale
+    int numScales = 8;
+
+    // Energy nets (§2)
+    double initStd = 0.005;
+    int pad = 5;
+    int wideThreshold = 64;     ///< scales whose longer side is >= this use the wide channel table
+    std::vector<int> narrowChannels{64, 32, 32, 32, 1};
+    std::vector<int> wideChannels{128, 64, 64, 64, 1};
+
+    // Langevin (§3)
+    double stepSize = 0.01;
+    int stepsCoarsest = 60;
+    int stepsPerScale = 30;
+    int recoverySteps = 30;
+    double noiseStart = 0.01;
+    int noiseDecayIters = 1000;
+
+    // Training (§4)
+    int iterations = 4000;      ///< per scale
+    double lrStart = 4e-4;
+    double lrEnd = 5e-5;
+    int lrDecayIters = 3200;
+    double beta1 = 0.5;
+    double beta2 = 0.999;
+    double recoveryWeight = 0.1;
+    double recoveryDownscale = 0.75;
+    double failureMse = 2.0;
+
+    // Schedule (our additions; 0 = the reference behaviour)
+    int batchSize = 1;          ///< synthesis chains per iteration
+    int bankSize = 0;           ///< coarse samples drawn once per scale (0 = re-run coarser chains every iteration)
+    int bankRefresh = 0;        ///< redraw the bank every N iterations (0 = never)
+    int cropSize = 0;           ///< train on random padded windows of this size at scales larger than it (0 = whole image)
+    bool warmStart = false;     ///< initialise a scale's net from the previous one when widths match
+
+    std::uint64_t seed = 0;
+    std::string presetName = "paper";
+
+    /** Channel widths for a scale whose longer side is `longSide`. */
+    const std::vector<int> &channelsFor(int longSide) const;
+    /** Langevin steps of the synthesis chain at scale s. */
+    int stepsAt(int scale) const { return scale == 0 ? stepsCoarsest : stepsPerScale; }
+    /** Learning rate at iteration `it` of a scale (polynomial decay, power 1). */
+    double learningRate(int it) const;
+    /** Langevin noise during training at iteration `it` (linear decay to 0). */
+    double trainingNoise(int it) const;
+    /** Scale the iteration-based schedule (lr and noise decay) to a new iteration count. */
+    void setIterations(int iters);
+
+    /** Throws InvalidArgument naming the first bad field. */
+    void validate() const;
+
+    std::string toText() const;
+    static TrainConfig fromText(const std::string &text); // throws FileFormatError
+
+    /** "paper", "balanced" or "quick"; throws InvalidArgument otherwise. */
+    static TrainConfig preset(const std::string &name);
+    static std::vector<std::string> presetNames();
+};
+
+} // namespace pgcn

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <functional>
+#include <vector>
+
+namespace pgcn {
+
+/**
+ * The energy function of one scale (algorithm.md §2): five 3x3 valid
+ * convolutions, ELU after the first four, spectral normalisation with a
+ * persistent power-iteration vector on the first four. Input is a padded
+ * image [B,3,H,W]; output is the energy map [B,1,H-10,W-10], one value per
+ * 11x11 patch, higher = more likely.
+ *
+ * For sampling, `frozenWeights()` gives the normalised weights as plain
+ * tensors and `energyMap()` evaluates the net with them: no spectral-norm
+ * update, no parameter gradients, one normalisation per chain not per step.
+ */
+class EnergyNetImpl : public torch::nn::Module
+{
+public:
+    EnergyNetImpl(std::vector<int> channels, double initStd, int inChannels = 3);
+
+    /** Energy map; in training mode each call advances the power iteration once. */
+    at::Tensor forward(const at::Tensor &x);
+
+    /** Weights and biases interleaved (w0, b0, w1, b1, ...), normalised with the current u, detached. */
+    std::vector<at::Tensor> frozenWeights();
+
+    /** Evaluate the energy map with weights from frozenWeights(). */
+    static at::Tensor energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen);
+
+    /** Re-draws weights N(0, initStd), zero biases, random u: `normal` returns N(0,1) tensors. */
+    void initialise(const std::function<at::Tensor(at::IntArrayRef)> &normal, double initStd);
+    /** Copies parameters and buffers from a net of the same widths. */
+    void copyFrom(EnergyNetImpl &other);
+
+    const std::vector<int> &channels() const { return m_channels; }
+    int layers() const { return int(m_channels.size()); }
+    static constexpr int kNormalisedLayers = 4;
+
+    /** The spectral norm estimate sigma of layer i with the current u (no update). */
+    at::Tensor sigma(int layer);
+    at::Tensor rawWeight(int layer) const { return m_w[layer]; }
+
+private:
+    at::Tensor normalisedWeight(int layer, bool update);
+
+    std::vector<int> m_channels;
+    std::vector<at::Tensor> m_w;
+    std::vector<at::Tensor> m_b;
+    std::vector<at::Tensor> m_u;
+};
+TORCH_MODULE(EnergyNet);
+
+} // namespace pgcn

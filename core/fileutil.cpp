@@ -1,0 +1,59 @@
+#include "fileutil.h"
+
+#include "errors.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace pgcn {
+
+void atomicWrite(const std::string &path, const std::function<void(const std::string &)> &writer)
+{
+    static std::atomic<int> counter{0};
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    {
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            throw Error("cannot write '" + path + "': " + std::strerror(errno));
+        ::close(fd);
+    }
+    try {
+        writer(tmp);
+        const int fd = ::open(tmp.c_str(), O_RDONLY);
+        if (fd < 0 || ::fsync(fd) != 0) {
+            const int err = errno;
+            if (fd >= 0)
+                ::close(fd);
+            throw Error("cannot write '" + path + "': " + std::strerror(err));
+        }
+        ::close(fd);
+        if (std::rename(tmp.c_str(), path.c_str()) != 0)
+            throw Error("cannot replace '" + path + "': " + std::strerror(errno));
+    } catch (const Error &) {
+        std::remove(tmp.c_str());
+        throw;
+    } catch (const std::exception &e) {
+        std::remove(tmp.c_str());
+        throw Error("cannot write '" + path + "' (disk full or not writable?): " + std::string(e.what()).substr(0, 200));
+    }
+}
+
+void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes)
+{
+    atomicWrite(path, [&](const std::string &tmp) {
+        std::FILE *f = std::fopen(tmp.c_str(), "wb");
+        if (!f)
+            throw Error("cannot write '" + path + "': " + std::strerror(errno));
+        const size_t n = bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
+        const bool ok = n == bytes.size() && std::fflush(f) == 0;
+        const int err = errno;
+        if (std::fclose(f) != 0 || !ok)
+            throw Error("cannot write '" + path + "': " + std::strerror(err ? err : EIO));
+    });
+}
+
+} // namespace pgcn

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pgcn {
+
+/**
+ * Atomic save: `writer` fills a temporary file beside `path`; it is flushed
+ * to disk and renamed over `path`. On any failure the temporary file is
+ * removed, `path` is untouched and Error is thrown with the reason.
+ */
+void atomicWrite(const std::string &path, const std::function<void(const std::string &tmpPath)> &writer);
+
+/** atomicWrite of a byte buffer. */
+void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes);
+
+} // namespace pgcn

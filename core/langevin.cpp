@@ -1,0 +1,39 @@
+#include "langevin.h"
+
+#include "energynet.h"
+#include "runtime.h"
+
+#include <torch/csrc/autograd/autograd.h>
+#include <ATen/core/grad_mode.h>
+
+namespace pgcn {
+
+at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &p, Rng *rng,
+                    const std::atomic<bool> *cancel, const StepFn &onStep)
+{
+    x = x.detach().clone();
+    const double half = p.stepSize / 2.0;
+    for (int step = 1; step <= p.steps; ++step) {
+        checkCancel(cancel);
+        at::Tensor g = grad(x);
+        x.add_(g, half);
+        if (p.noise > 0 && rng)
+            x.add_(rng->normal(x.sizes()), p.noise);
+        if (p.clamp)
+            x.clamp_(p.clampMin, p.clampMax);
+        if (onStep)
+            onStep(step, x);
+    }
+    return x;
+}
+
+at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tensor &xPadded)
+{
+    at::AutoGradMode enable(true);
+    at::Tensor x = xPadded.detach().requires_grad_(true);
+    at::Tensor f = EnergyNetImpl::energyMap(x, frozen).sum();
+    auto grads = torch::autograd::grad({f}, {x}, /*grad_outputs=*/{}, /*retain_graph=*/false, /*create_graph=*/false);
+    return grads[0].detach();
+}
+
+} // namespace pgcn

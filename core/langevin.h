@@ -1,0 +1,44 @@
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace pgcn {
+
+class Rng;
+
+/** Parameters of one Langevin chain (algorithm.md §3). */
+struct LangevinParams
+{
+    int steps = 30;
+    double stepSize = 0.01;
+    double noise = 0.0;          ///< std of the injected Gaussian noise, separate from the step
+    double clampMin = -1.0;
+    double clampMax = 1.0;
+    bool clamp = true;
+};
+
+/** Gradient of the log-density (up to a constant) w.r.t. x; must not keep a graph. */
+using GradientFn = std::function<at::Tensor(const at::Tensor &x)>;
+/** Called after each step with the step index (1-based) and the current state. */
+using StepFn = std::function<void(int step, const at::Tensor &x)>;
+
+/**
+ * x <- clamp(x + step/2 * grad(x) + noise * eps). Returns the final state.
+ * Checks `cancel` every step.
+ */
+at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &params, Rng *rng,
+                    const std::atomic<bool> *cancel = nullptr, const StepFn &onStep = {});
+
+/**
+ * Gradient of the energy map w.r.t. a padded image, with frozen weights:
+ * d(sum of the map)/dx, as TensorFlow's tf.gradients(map, x) in the
+ * reference. Each pixel moves by the sum over the patches that contain it,
+ * so the dynamics are the same for crops, whole images and any output size.
+ */
+at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tensor &xPadded);
+
+} // namespace pgcn

@@ -1,0 +1,249 @@
+#include "model.h"
+
+#include "errors.h"
+#include "tensorops.h"
+
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace pgcn {
+
+namespace {
+/** FNV-1a over a tensor's bytes: detects damage the archive format itself does not notice. */
+std::uint64_t hashTensor(std::uint64_t h, const at::Tensor &t)
+{
+    const at::Tensor c = t.detach().to(at::kCPU).contiguous();
+    const auto *p = static_cast<const unsigned char *>(c.data_ptr());
+    const size_t n = size_t(c.numel()) * c.element_size();
+    for (size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+constexpr std::uint64_t kHashSeed = 14695981039346656037ull;
+} // namespace
+
+PyramidModel::PyramidModel(const RgbImage &image, const TrainConfig &config)
+    : m_config(config)
+{
+    m_config.validate();
+    m_geometry = PyramidGeometry::compute(image.width, image.height, config.maxSize, config.minSize, config.numScales);
+    m_reals = buildPyramid(imageToTensor(image), m_geometry);
+}
+
+const std::vector<at::Tensor> &PyramidModel::frozen(int scale) const
+{
+    if (scale < 0 || scale >= trainedScales())
+        throw InvalidArgument("scale " + std::to_string(scale) + " is not trained");
+    if (m_frozen.size() < m_nets.size())
+        m_frozen.resize(m_nets.size());
+    if (m_frozen[scale].empty()) {
+        EnergyNet net = m_nets[scale];
+        net->eval();
+        m_frozen[scale] = net->frozenWeights();
+    }
+    return m_frozen[scale];
+}
+
+void PyramidModel::addTrainedScale(EnergyNet net)
+{
+    if (trainedScales() >= numScales())
+        throw InvalidArgument("every scale is already trained");
+    net->eval();
+    m_nets.push_back(net);
+    m_frozen.clear();
+}
+
+void PyramidModel::truncate(int scale)
+{
+    if (scale < int(m_nets.size()))
+        m_nets.erase(m_nets.begin() + std::max(0, scale), m_nets.end());
+    m_frozen.clear();
+}
+
+void PyramidModel::to(const at::Device &device)
+{
+    for (auto &r : m_reals)
+        r = r.to(device);
+    for (auto &n : m_nets)
+        n->to(device);
+    m_frozen.clear();
+    m_device = device;
+}
+
+void PyramidModel::save(const std::string &path) const
+{
+    if (m_reals.empty())
+        throw InvalidArgument("cannot save an empty model");
+    torch::serialize::OutputArchive ar;
+    ar.write("magic", c10::IValue(std::string(kMagic)));
+    ar.write("format_version", c10::IValue(int64_t(kFormatVersion)));
+    ar.write("config", c10::IValue(m_config.toText()));
+    auto sizes = at::empty({int64_t(m_geometry.scales.size()), 2}, at::kLong);
+    for (size_t s = 0; s < m_geometry.scales.size(); ++s) {
+        sizes[s][0] = m_geometry.scales[s].width;
+        sizes[s][1] = m_geometry.scales[s].height;
+    }
+    ar.write("scale_sizes", sizes);
+    ar.write("ratio", c10::IValue(m_geometry.ratio));
+    ar.write("trained_scales", c10::IValue(int64_t(m_nets.size())));
+    std::uint64_t hash = kHashSeed;
+    for (size_t s = 0; s < m_reals.size(); ++s) {
+        ar.write("real_" + std::to_string(s), m_reals[s].detach().to(at::kCPU));
+        hash = hashTensor(hash, m_reals[s]);
+    }
+    for (size_t s = 0; s < m_nets.size(); ++s) {
+        torch::serialize::OutputArchive netAr;
+        for (const auto &p : m_nets[s]->named_parameters()) {
+            netAr.write(p.key(), p.value().detach().to(at::kCPU));
+            hash = hashTensor(hash, p.value());
+        }
+        for (const auto &b : m_nets[s]->named_buffers()) {
+            netAr.write(b.key(), b.value().detach().to(at::kCPU), /*is_buffer=*/true);
+            hash = hashTensor(hash, b.value());
+        }
+        ar.write("net_" + std::to_string(s), netAr);
+    }
+    ar.write("checksum", c10::IValue(static_cast<int64_t>(hash)));
+    atomicWrite(path, [&](const std::string &tmp) { ar.save_to(tmp); });
+}
+
+namespace {
+template <typename T>
+T readValue(torch::serialize::InputArchive &ar, const std::string &key)
+{
+    c10::IValue v;
+    if (!ar.try_read(key, v))
+        throw FileFormatError("model file lacks '" + key + "'");
+    return v.to<T>();
+}
+
+at::Tensor readTensor(torch::serialize::InputArchive &ar, const std::string &key, bool buffer = false)
+{
+    at::Tensor t;
+    if (!ar.try_read(key, t, buffer))
+        throw FileFormatError("model file lacks '" + key + "'");
+    return t;
+}
+} // namespace
+
+PyramidModel PyramidModel::load(const std::string &path, const at::Device &device)
+{
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        throw FileFormatError("cannot open model '" + path + "': " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        throw FileFormatError("'" + path + "' is not a regular file");
+
+    PyramidModel m;
+    try {
+        torch::serialize::InputArchive ar;
+        try {
+            ar.load_from(path, at::kCPU);
+        } catch (const std::exception &) {
+            throw FileFormatError("'" + path + "' is not a patchgencn model (unreadable, truncated or damaged)");
+        }
+        c10::IValue magic;
+        if (!ar.try_read("magic", magic) || !magic.isString() || magic.toStringRef() != kMagic)
+            throw FileFormatError("'" + path + "' is not a patchgencn model (no model signature)");
+        const int64_t version = readValue<int64_t>(ar, "format_version");
+        if (version != kFormatVersion)
+            throw FileFormatError("model '" + path + "' has format version " + std::to_string(version) +
+                                  "; this build reads version " + std::to_string(kFormatVersion));
+        m.m_config = TrainConfig::fromText(readValue<std::string>(ar, "config"));
+
+        const at::Tensor sizes = readTensor(ar, "scale_sizes");
+        if (sizes.dim() != 2 || sizes.size(1) != 2 || sizes.size(0) != m.m_config.numScales || sizes.scalar_type() != at::kLong)
+            throw FileFormatError("model file has inconsistent scale sizes");
+        for (int64_t s = 0; s < sizes.size(0); ++s) {
+            const int w = int(sizes[s][0].item<int64_t>()), h = int(sizes[s][1].item<int64_t>());
+            if (w < 1 || h < 1 || w > 65536 || h > 65536)
+                throw FileFormatError("model file has an invalid scale size");
+            m.m_geometry.scales.push_back({w, h});
+        }
+        m.m_geometry.finest = m.m_geometry.scales.back();
+        m.m_geometry.ratio = readValue<double>(ar, "ratio");
+
+        const int64_t trained = readValue<int64_t>(ar, "trained_scales");
+        if (trained < 0 || trained > m.m_config.numScales)
+            throw FileFormatError("model file has an invalid number of trained scales");
+
+        std::uint64_t hash = kHashSeed;
+        for (int s = 0; s < m.m_config.numScales; ++s) {
+            at::Tensor r = readTensor(ar, "real_" + std::to_string(s));
+            const Size2 &sz = m.m_geometry.scales[s];
+            if (r.dim() != 4 || r.size(0) != 1 || r.size(1) != 3 || r.size(2) != sz.height || r.size(3) != sz.width ||
+                r.scalar_type() != at::kFloat)
+                throw FileFormatError("model file: real image of scale " + std::to_string(s) + " has the wrong shape");
+            if (!at::isfinite(r).all().item<bool>() || r.abs().max().item<double>() > 1.0 + 1e-5)
+                throw FileFormatError("model file: real image of scale " + std::to_string(s) + " is damaged");
+            m.m_reals.push_back(r.contiguous());
+            hash = hashTensor(hash, r);
+        }
+        for (int s = 0; s < trained; ++s) {
+            torch::serialize::InputArchive netAr;
+            if (!ar.try_read("net_" + std::to_string(s), netAr))
+                throw FileFormatError("model file lacks the net of scale " + std::to_string(s));
+            EnergyNet net(m.m_config.channelsFor(m.m_geometry.scales[s].longSide()), m.m_config.initStd);
+            for (auto &p : net->named_parameters()) {
+                at::Tensor t = readTensor(netAr, p.key());
+                if (t.sizes() != p.value().sizes() || t.scalar_type() != at::kFloat)
+                    throw FileFormatError("model file: scale " + std::to_string(s) + " parameter '" + p.key() +
+                                          "' has shape " + c10::str(t.sizes()) + ", expected " + c10::str(p.value().sizes()));
+                if (!at::isfinite(t).all().item<bool>())
+                    throw FileFormatError("model file: scale " + std::to_string(s) + " has non-finite weights");
+                at::NoGradGuard g;
+                p.value().copy_(t);
+                hash = hashTensor(hash, t);
+            }
+            for (auto &b : net->named_buffers()) {
+                at::Tensor t = readTensor(netAr, b.key(), true);
+                if (t.sizes() != b.value().sizes())
+                    throw FileFormatError("model file: scale " + std::to_string(s) + " buffer '" + b.key() + "' has the wrong shape");
+                b.value().copy_(t);
+                hash = hashTensor(hash, t);
+            }
+            net->eval();
+            m.m_nets.push_back(net);
+        }
+        if (readValue<int64_t>(ar, "checksum") != static_cast<int64_t>(hash))
+            throw FileFormatError("model '" + path + "' is damaged (checksum mismatch)");
+    } catch (const FileFormatError &) {
+        throw;
+    } catch (const std::exception &e) {
+        throw FileFormatError("'" + path + "' is not a valid patchgencn model: " + std::string(e.what()).substr(0, 300));
+    }
+    m.to(device);
+    return m;
+}
+
+std::string PyramidModel::describe() const
+{
+    std::ostringstream s;
+    s << "image:          " << m_geometry.finest.width << "x" << m_geometry.finest.height << '\n'
+      << "preset:         " << m_config.presetName << '\n'
+      << "scales:         " << numScales() << " (" << trainedScales() << " trained), ratio " << m_geometry.ratio << '\n';
+    for (int i = 0; i < numScales(); ++i) {
+        const auto &c = m_config.channelsFor(m_geometry.scales[i].longSide());
+        s << "  scale " << i << ": " << m_geometry.scales[i].width << "x" << m_geometry.scales[i].height << "  channels ";
+        for (size_t k = 0; k < c.size(); ++k)
+            s << (k ? "," : "") << c[k];
+        s << (i < trainedScales() ? "  trained" : "  untrained") << '\n';
+    }
+    s << "iterations:     " << m_config.iterations << " per scale\n"
+      << "langevin steps: " << m_config.stepsCoarsest << " coarsest, " << m_config.stepsPerScale << " others, step "
+      << m_config.stepSize << '\n';
+    return s.str();
+}
+
+} // namespace pgcn

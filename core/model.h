@@ -1,0 +1,70 @@
+#pragma once
+
+#include "config.h"
+#include "fileutil.h"
+#include "energynet.h"
+#include "image.h"
+#include "pyramid.h"
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pgcn {
+
+/**
+ * A trained (or partly trained) pyramid: the configuration, the geometry,
+ * the real image at every scale and one energy net per trained scale.
+ * Saved as one file (a LibTorch archive) holding all of it plus a format
+ * version; saving is atomic, loading checks everything it reads.
+ */
+class PyramidModel
+{
+public:
+    static constexpr int kFormatVersion = 1;
+    static constexpr const char *kMagic = "patchgencn-model";
+
+    PyramidModel() = default;
+    /** A model ready to train on `image` (any size; resized per config). */
+    PyramidModel(const RgbImage &image, const TrainConfig &config);
+
+    const TrainConfig &config() const { return m_config; }
+    const PyramidGeometry &geometry() const { return m_geometry; }
+    int numScales() const { return int(m_reals.size()); }
+    int trainedScales() const { return int(m_nets.size()); }
+    bool isComplete() const { return !m_reals.empty() && trainedScales() == numScales(); }
+
+    const at::Tensor &real(int scale) const { return m_reals.at(scale); }
+    EnergyNet net(int scale) const { return m_nets.at(scale); }
+
+    /** Normalised weights of a trained scale for sampling (cached; eval mode). */
+    const std::vector<at::Tensor> &frozen(int scale) const;
+
+    /** Appends a trained net (the next scale). */
+    void addTrainedScale(EnergyNet net);
+    /** Drops trained scales from `scale` on (to retrain them). */
+    void truncate(int scale);
+
+    at::Device device() const { return m_device; }
+    void to(const at::Device &device);
+
+    /** Atomic: writes a temporary file beside `path`, then renames it. Throws Error on I/O failure. */
+    void save(const std::string &path) const;
+    /** Throws FileFormatError with a clear message for foreign, damaged or mismatched files. */
+    static PyramidModel load(const std::string &path, const at::Device &device = at::kCPU);
+
+    /** Short multi-line description (scales, sizes, config). */
+    std::string describe() const;
+
+private:
+    TrainConfig m_config;
+    PyramidGeometry m_geometry;
+    std::vector<at::Tensor> m_reals;
+    std::vector<EnergyNet> m_nets;
+    mutable std::vector<std::vector<at::Tensor>> m_frozen;
+    at::Device m_device = at::kCPU;
+};
+
+} // namespace pgcn

@@ -1,0 +1,218 @@
+#include "trainer.h"
+
+#include "energynet.h"
+#include "errors.h"
+#include "generator.h"
+#include "langevin.h"
+#include "model.h"
+#include "runtime.h"
+#include "tensorops.h"
+
+#include <torch/optim/adam.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace pgcn {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/** Relative cost of one scale, to turn elapsed time into an ETA. */
+double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
+{
+    const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
+    double pixels = h * w;
+    int chains = 1;
+    if (cfg.cropSize > 0 && (h > cfg.cropSize || w > cfg.cropSize)) {
+        pixels = std::min<double>(h, cfg.cropSize) * std::min<double>(w, cfg.cropSize);
+        chains = cfg.batchSize;
+    }
+    const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchSize + cfg.recoverySteps * chains + 2.0 * (cfg.batchSize + 2));
+    return perIt * cfg.iterations;
+}
+
+/** Crops of padded tensors at shared random positions: one window per batch row. */
+struct Windows
+{
+    at::Tensor init, obs, z;
+};
+
+Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, Rng &rng)
+{
+    const int64_t H = obsP.size(2), W = obsP.size(3);
+    const int64_t ch = std::min<int64_t>(crop, H), cw = std::min<int64_t>(crop, W);
+    std::vector<at::Tensor> a, b, c;
+    for (int64_t i = 0; i < initP.size(0); ++i) {
+        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
+        a.push_back(initP.slice(0, i, i + 1).slice(2, y, y + ch).slice(3, x, x + cw));
+        b.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
+        c.push_back(zP.slice(2, y, y + ch).slice(3, x, x + cw));
+    }
+    return {at::cat(a), at::cat(b), at::cat(c)};
+}
+
+} // namespace
+
+void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool> *cancel)
+{
+    initRuntime();
+    const TrainConfig &cfg = model.config();
+    const at::Device dev = model.device();
+    const PyramidGeometry &geo = model.geometry();
+    const int S = model.numScales();
+    const int start = model.trainedScales();
+    if (start >= S)
+        return;
+
+    const auto t0 = Clock::now();
+    double totalCost = 0, doneCost = 0;
+    for (int s = start; s < S; ++s)
+        totalCost += scaleCost(cfg, geo.scales[s], s);
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+
+    // The recovery chain's state at the previous scale (noise 0, final nets).
+    at::Tensor recPrev;
+    if (start > 0) {
+        Rng r(cfg.seed, dev);
+        recPrev = runPyramid(model, blurredCopy(model.real(0), cfg.recoveryDownscale), 0, start - 1, geo.scales, 0.0,
+                             cfg.recoverySteps, r, cancel);
+    }
+
+    for (int s = start; s < S; ++s) {
+        Rng rng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + 17ull, dev);
+        const Size2 sz = geo.scales[s];
+        const int pad = cfg.pad;
+
+        EnergyNet net(cfg.channelsFor(sz.longSide()), cfg.initStd);
+        net->initialise([&](at::IntArrayRef sizes) { return rng.normal(sizes).to(at::kCPU); }, cfg.initStd);
+        if (cfg.warmStart && s > 0 && model.net(s - 1)->channels() == net->channels())
+            net->copyFrom(*model.net(s - 1));
+        net->to(dev);
+        net->train();
+        torch::optim::Adam opt(net->parameters(),
+                               torch::optim::AdamOptions(cfg.lrStart).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
+
+        const at::Tensor obs = model.real(s);
+        const at::Tensor z = s == 0 ? blurredCopy(obs, cfg.recoveryDownscale) : resizeImage(recPrev, sz.height, sz.width);
+        const at::Tensor obsP = padImage(obs, pad), zP = padImage(z, pad);
+        const bool crop = cfg.cropSize > 0 && (obsP.size(2) > cfg.cropSize || obsP.size(3) > cfg.cropSize);
+        const int B = cfg.batchSize;
+
+        at::Tensor bank;
+        auto drawCoarse = [&](int n) {
+            at::Tensor x = runPyramid(model, noiseStart(rng, n, geo.scales[0]), 0, s - 1, geo.scales, 0.0, -1, rng, cancel);
+            return resizeImage(x, sz.height, sz.width);
+        };
+        auto drawBank = [&] {
+            std::vector<at::Tensor> parts;
+            for (int done = 0; done < cfg.bankSize; done += 16)
+                parts.push_back(drawCoarse(std::min(16, cfg.bankSize - done)));
+            bank = at::cat(parts);
+        };
+        if (s > 0 && cfg.bankSize > 0)
+            drawBank();
+
+        const double costHere = scaleCost(cfg, sz, s);
+        for (int it = 0; it < cfg.iterations; ++it) {
+            checkCancel(cancel);
+            const double lr = cfg.learningRate(it);
+            for (auto &group : opt.param_groups())
+                static_cast<torch::optim::AdamOptions &>(group.options()).lr(lr);
+            const double noise = cfg.trainingNoise(it);
+
+            if (s > 0 && cfg.bankSize > 0 && cfg.bankRefresh > 0 && it > 0 && it % cfg.bankRefresh == 0)
+                drawBank();
+            at::Tensor init;
+            {
+                at::NoGradGuard ng;
+                if (s == 0) {
+                    init = noiseStart(rng, B, sz);
+                } else if (bank.defined()) {
+                    std::vector<int64_t> idx;
+                    for (int b = 0; b < B; ++b)
+                        idx.push_back(rng.index(bank.size(0)));
+                    init = bank.index_select(0, at::tensor(idx, at::kLong).to(dev));
+                } else {
+                    init = drawCoarse(B); // the reference schedule: every coarser chain, every iteration
+                }
+            }
+            Windows win;
+            if (crop)
+                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, rng);
+            else
+                win = {padImage(init, pad), obsP, zP};
+
+            const auto frozen = net->frozenWeights();
+            const GradientFn grad = [&](const at::Tensor &x) { return energyGradient(frozen, x); };
+            LangevinParams synP;
+            synP.steps = cfg.stepsAt(s);
+            synP.stepSize = cfg.stepSize;
+            synP.noise = noise;
+            LangevinParams recP = synP;
+            recP.steps = cfg.recoverySteps;
+            recP.noise = 0.0;
+            const at::Tensor syn = langevin(win.init, grad, synP, &rng, cancel);
+            const at::Tensor rec = cfg.recoverySteps > 0 ? langevin(win.z, grad, recP, &rng, cancel) : win.z;
+
+            // One forward for all three groups: one power iteration per training step.
+            const int64_t nObs = win.obs.size(0), nSyn = syn.size(0);
+            const at::Tensor energy = net->forward(at::cat({win.obs, syn, rec}));
+            const at::Tensor eObs = energy.slice(0, 0, nObs).mean();
+            const at::Tensor eSyn = energy.slice(0, nObs, nObs + nSyn).mean();
+            const at::Tensor eRec = energy.slice(0, nObs + nSyn).mean();
+            const at::Tensor loss = (eSyn - eObs) + cfg.recoveryWeight * (eRec - eObs);
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+
+            const bool snapshot = cb.snapshotEvery > 0 && ((it + 1) % cb.snapshotEvery == 0 || it + 1 == cfg.iterations);
+            const bool report = cb.progress && (!dev.is_cuda() || snapshot || it % 10 == 0);
+            if (report || !dev.is_cuda()) {
+                const double lossV = loss.item<double>();
+                const double mse = (cropPad(rec, pad) - cropPad(win.obs, pad)).pow(2).mean().item<double>();
+                if (!std::isfinite(lossV) || !std::isfinite(mse))
+                    throw TrainingDiverged(s, "training diverged at scale " + std::to_string(s) + ", iteration " +
+                                                  std::to_string(it + 1) + " (non-finite energy); "
+                                                  "try a smaller learning rate or Langevin step");
+                if (cb.progress) {
+                    TrainProgress p;
+                    p.scale = s;
+                    p.numScales = S;
+                    p.iteration = it + 1;
+                    p.iterations = cfg.iterations;
+                    p.energyReal = eObs.item<double>();
+                    p.energySyn = eSyn.item<double>();
+                    p.energyRec = eRec.item<double>();
+                    p.loss = lossV;
+                    p.recoveryMse = mse;
+                    p.learningRate = lr;
+                    p.noise = noise;
+                    p.recoveryFailing = mse > cfg.failureMse;
+                    p.elapsedSeconds = elapsed();
+                    const double done = doneCost + costHere * double(it + 1) / cfg.iterations;
+                    p.etaSeconds = done > 0 ? p.elapsedSeconds * (totalCost - done) / done : 0.0;
+                    if (snapshot) {
+                        p.synthesis = cropPad(syn.slice(0, 0, 1), pad).detach().to(at::kCPU).contiguous();
+                        p.recovery = cropPad(rec.slice(0, 0, 1), pad).detach().to(at::kCPU).contiguous();
+                    }
+                    cb.progress(p);
+                }
+            }
+        }
+
+        model.addTrainedScale(net);
+        doneCost += costHere;
+        {
+            Rng r(cfg.seed, dev);
+            recPrev = runPyramid(model, z, s, s, geo.scales, 0.0, cfg.recoverySteps, r, cancel);
+        }
+        if (cb.scaleFinished)
+            cb.scaleFinished(s, model);
+    }
+}
+
+} // namespace pgcn

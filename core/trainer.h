@@ -1,0 +1,53 @@
+#pragma once
+
+#include "config.h"
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <functional>
+
+namespace pgcn {
+
+class PyramidModel;
+
+/** One report from the training loop. Tensors are set only on snapshot iterations. */
+struct TrainProgress
+{
+    int scale = 0;
+    int numScales = 0;
+    int iteration = 0;          ///< 1-based within the scale
+    int iterations = 0;         ///< per scale
+    double energyReal = 0;      ///< mean f(obs)
+    double energySyn = 0;       ///< mean f(syn)
+    double energyRec = 0;       ///< mean f(rec)
+    double loss = 0;
+    double recoveryMse = 0;     ///< per pixel, in [-1,1] units
+    double learningRate = 0;
+    double noise = 0;
+    double elapsedSeconds = 0;  ///< since train() started
+    double etaSeconds = 0;      ///< estimate for the rest of the run
+    bool recoveryFailing = false; ///< recovery MSE above config.failureMse
+    at::Tensor synthesis;       ///< [1,3,h,w] on CPU, snapshot iterations only
+    at::Tensor recovery;        ///< [1,3,h,w] on CPU, snapshot iterations only
+};
+
+struct TrainCallbacks
+{
+    /** Every iteration (cheap scalars); snapshots every `snapshotEvery` iterations and at a scale's end. */
+    std::function<void(const TrainProgress &)> progress;
+    /** After a scale's net is added to the model (e.g. to autosave). */
+    std::function<void(int scale, const PyramidModel &)> scaleFinished;
+    int snapshotEvery = 50;
+};
+
+/**
+ * Coarse-to-fine training (algorithm.md §4) of the untrained scales of a
+ * model, on the model's device. Resumes where the model stops (trained
+ * scales are kept frozen). Throws Cancelled (the model keeps finished
+ * scales) or TrainingDiverged.
+ */
+void train(PyramidModel &model, const TrainCallbacks &callbacks = {},
+           const std::atomic<bool> *cancel = nullptr);
+
+} // namespace pgcn

@@ -1,0 +1,124 @@
+#include "energynet.h"
+#include "errors.h"
+#include "langevin.h"
+#include "runtime.h"
+
+#include <QTest>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+using namespace pgcn;
+
+/** Langevin dynamics (algorithm.md §3): statistics on a known energy, determinism, gradients. */
+class TestLangevin : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void gaussianStationaryDistribution_data()
+    {
+        QTest::addColumn<double>("mu");
+        QTest::addColumn<double>("sigma");
+        QTest::newRow("N(0.3, 0.5^2)") << 0.3 << 0.5;
+        QTest::newRow("N(-1.5, 0.2^2)") << -1.5 << 0.2;
+    }
+    void gaussianStationaryDistribution()
+    {
+        // log p = -(x-mu)^2 / (2 sigma^2); with noise = sqrt(step) the unadjusted
+        // chain's stationary law is N(mu, sigma^2 / (1 - step / (4 sigma^2))).
+        QFETCH(double, mu);
+        QFETCH(double, sigma);
+        const int n = 20000;
+        const double step = 0.01 * sigma * sigma;
+        Rng rng(7, at::kCPU);
+        LangevinParams p;
+        p.steps = int(20.0 * 2 * sigma * sigma / step); // 20 relaxation times
+        p.stepSize = step;
+        p.noise = std::sqrt(step);
+        p.clamp = false;
+        const at::Tensor x0 = at::zeros({n});
+        const at::Tensor x = langevin(x0, [&](const at::Tensor &t) { return -(t - mu) / (sigma * sigma); }, p, &rng);
+        const double mean = x.mean().item<double>();
+        const double var = x.var().item<double>();
+        const double expectVar = sigma * sigma / (1.0 - step / (4 * sigma * sigma));
+        const double seMean = std::sqrt(expectVar / n);
+        const double seVar = expectVar * std::sqrt(2.0 / (n - 1));
+        QVERIFY2(std::abs(mean - mu) < 4 * seMean, qPrintable(QStringLiteral("mean %1 vs %2").arg(mean).arg(mu)));
+        QVERIFY2(std::abs(var - expectVar) < 4 * seVar, qPrintable(QStringLiteral("var %1 vs %2").arg(var).arg(expectVar)));
+        // and it is Gaussian: about 68.3 % within one sigma
+        const double inside = ((x - mu).abs() < std::sqrt(expectVar)).to(at::kDouble).mean().item<double>();
+        QVERIFY(std::abs(inside - 0.6827) < 0.015);
+    }
+
+    void noiselessChainIsGradientAscent()
+    {
+        LangevinParams p;
+        p.steps = 3;
+        p.stepSize = 0.5;
+        p.clamp = false;
+        const at::Tensor x = langevin(at::full({4}, 1.0), [](const at::Tensor &t) { return -t; }, p, nullptr);
+        // x <- x - 0.25 x, three times
+        QVERIFY(at::allclose(x, at::full({4}, std::pow(0.75, 3))));
+    }
+
+    void clampKeepsPixelRange()
+    {
+        LangevinParams p;
+        p.steps = 5;
+        p.stepSize = 1.0;
+        const at::Tensor x = langevin(at::zeros({10}), [](const at::Tensor &t) { return at::ones_like(t) * 10; }, p, nullptr);
+        QCOMPARE(x.max().item<float>(), 1.0f);
+    }
+
+    void seededNoiseIsDeterministic()
+    {
+        LangevinParams p;
+        p.steps = 10;
+        p.noise = 0.1;
+        auto run = [&](std::uint64_t seed) {
+            Rng rng(seed, at::kCPU);
+            return langevin(at::zeros({64}), [](const at::Tensor &t) { return -t; }, p, &rng);
+        };
+        QVERIFY(at::equal(run(3), run(3)));
+        QVERIFY(!at::equal(run(3), run(4)));
+    }
+
+    void energyGradientMatchesFiniteDifferences()
+    {
+        at::manual_seed(0);
+        EnergyNet net(std::vector<int>{8, 8, 8, 8, 1}, 0.3);
+        net->eval();
+        const auto frozen = net->frozenWeights();
+        const at::Tensor x = at::rand({1, 3, 13, 13}, at::kDouble).to(at::kFloat);
+        const at::Tensor g = energyGradient(frozen, x);
+        auto f = [&](const at::Tensor &t) { return EnergyNetImpl::energyMap(t.to(at::kDouble), [&] {
+            std::vector<at::Tensor> d;
+            for (auto &w : frozen) d.push_back(w.to(at::kDouble));
+            return d; }()).sum().item<double>(); };
+        for (auto [c, y, xx] : {std::tuple{0, 6, 6}, std::tuple{2, 0, 12}, std::tuple{1, 3, 9}}) {
+            const double h = 1e-4;
+            at::Tensor a = x.to(at::kDouble).clone(), b = a.clone();
+            a[0][c][y][xx] += h;
+            b[0][c][y][xx] -= h;
+            const double fd = (f(a) - f(b)) / (2 * h);
+            const double an = g[0][c][y][xx].item<double>();
+            QVERIFY2(std::abs(fd - an) < 1e-4 + 1e-3 * std::abs(fd), qPrintable(QStringLiteral("%1 vs %2").arg(fd).arg(an)));
+        }
+    }
+
+    void cancelStopsTheChain()
+    {
+        std::atomic<bool> cancel{false};
+        LangevinParams p;
+        p.steps = 1000;
+        int seen = 0;
+        QVERIFY_THROWS_EXCEPTION(Cancelled,
+            langevin(at::zeros({4}), [&](const at::Tensor &t) { if (++seen == 5) cancel = true; return t * 0; },
+                     p, nullptr, &cancel));
+        QCOMPARE(seen, 5);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestLangevin)
+#include "test_langevin.moc"

@@ -1,0 +1,193 @@
+#include "errors.h"
+#include "generator.h"
+#include "model.h"
+#include "tensorops.h"
+#include "testutil.h"
+#include "trainer.h"
+
+#include <QTest>
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+
+using namespace pgcn;
+
+/** A tiny end-to-end training run (algorithm.md §4) and what it must achieve. */
+class TestTraining : public QObject
+{
+    Q_OBJECT
+
+    static double mean(const std::vector<double> &v, size_t from, size_t to)
+    {
+        double s = 0;
+        for (size_t i = from; i < to; ++i)
+            s += v[i];
+        return s / double(to - from);
+    }
+
+private Q_SLOTS:
+    void learnsTheImage()
+    {
+        const RgbImage img = test::patternImage(24, 20);
+        TrainConfig cfg = test::tinyConfig(150);
+        cfg.stepSize = 0.05;
+        PyramidModel model(img, cfg);
+        std::vector<double> mse0, gap0;
+        int scalesDone = 0, snapshots = 0;
+        TrainCallbacks cb;
+        cb.snapshotEvery = 50;
+        cb.progress = [&](const TrainProgress &p) {
+            QVERIFY(p.scale >= 0 && p.scale < 2);
+            QVERIFY(p.etaSeconds >= 0);
+            if (p.scale == 0) {
+                mse0.push_back(p.recoveryMse);
+                gap0.push_back(p.energyReal - p.energySyn);
+            }
+            if (p.synthesis.defined()) {
+                ++snapshots;
+                QCOMPARE(p.synthesis.size(1), int64_t(3));
+            }
+        };
+        cb.scaleFinished = [&](int s, const PyramidModel &m) {
+            QCOMPARE(s, scalesDone++);
+            QCOMPARE(m.trainedScales(), s + 1);
+        };
+        train(model, cb);
+        QCOMPARE(scalesDone, 2);
+        QVERIFY(model.isComplete());
+        QCOMPARE(snapshots, 6);
+        QCOMPARE(int(mse0.size()), 150);
+
+        // The recovery chain learns to undo the blur: its error falls.
+        const double mseStart = mean(mse0, 0, 10), mseEnd = mean(mse0, 140, 150);
+        QVERIFY2(mseEnd < 0.7 * mseStart, qPrintable(QStringLiteral("recovery MSE %1 -> %2").arg(mseStart).arg(mseEnd)));
+        // Maximum likelihood: early on the real image is far more likely than the
+        // samples; as the samples catch up the energy gap shrinks.
+        const double gapPeak = *std::max_element(gap0.begin(), gap0.begin() + 50);
+        const double gapEnd = mean(gap0, 130, 150);
+        QVERIFY2(gapEnd < 0.5 * gapPeak, qPrintable(QStringLiteral("energy gap %1 -> %2").arg(gapPeak).arg(gapEnd)));
+
+        // Samples: right size and range, and the colours of the real image rather than the grey noise they start from.
+        SampleRequest req;
+        req.count = 16;
+        const auto xs = sample(model, req);
+        QCOMPARE(int(xs.size()), 16);
+        const at::Tensor batch = at::cat(xs);
+        QCOMPARE(batch.size(2), int64_t(20));
+        QCOMPARE(batch.size(3), int64_t(24));
+        QVERIFY(batch.min().item<float>() >= -1.0f && batch.max().item<float>() <= 1.0f);
+        const at::Tensor realMean = model.real(1).mean({0, 2, 3});
+        const at::Tensor sampleMean = batch.mean({0, 2, 3});
+        const double err = (realMean - sampleMean).abs().max().item<double>();
+        QVERIFY2(err < 0.15, qPrintable(QStringLiteral("colour mean error %1").arg(err)));
+        // ... and they differ from one another.
+        const double spread = batch.std(0).mean().item<double>();
+        QVERIFY2(spread > 0.02, qPrintable(QStringLiteral("sample spread %1").arg(spread)));
+
+        // Reconstruction is closer to the real image than its blurred start.
+        const at::Tensor rec = reconstruct(model);
+        const at::Tensor real = model.real(1);
+        const double recErr = (rec - real).pow(2).mean().item<double>();
+        QVERIFY(recErr < 0.25);
+    }
+
+    void arbitraryOutputSizeAndStartScale()
+    {
+        PyramidModel model(test::patternImage(24, 20), test::tinyConfig(3));
+        train(model);
+        SampleRequest req;
+        req.count = 3;
+        req.width = 40;
+        req.height = 15;
+        auto xs = sample(model, req);
+        QCOMPARE(xs[0].size(3), int64_t(40));
+        QCOMPARE(xs[0].size(2), int64_t(15));
+        req = {};
+        req.scaleW = 2.0;
+        req.startScale = 1;
+        xs = sample(model, req);
+        QCOMPARE(xs[0].size(3), int64_t(48));
+        req.startScale = 2;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, sample(model, req));
+    }
+
+    void deterministicForASeed()
+    {
+        auto run = [](std::uint64_t seed) {
+            TrainConfig cfg = test::tinyConfig(5);
+            cfg.seed = seed;
+            PyramidModel m(test::patternImage(24, 20), cfg);
+            train(m);
+            SampleRequest req;
+            GenerateOptions opt;
+            opt.seed = 5;
+            return sample(m, req, opt)[0];
+        };
+        QVERIFY(at::equal(run(1), run(1)));
+        QVERIFY(!at::equal(run(1), run(2)));
+    }
+
+    void cancelKeepsFinishedScales()
+    {
+        PyramidModel model(test::patternImage(24, 20), test::tinyConfig(20));
+        std::atomic<bool> cancel{false};
+        TrainCallbacks cb;
+        cb.progress = [&](const TrainProgress &p) {
+            if (p.scale == 1 && p.iteration == 3)
+                cancel = true;
+        };
+        QVERIFY_THROWS_EXCEPTION(Cancelled, train(model, cb, &cancel));
+        QCOMPARE(model.trainedScales(), 1);
+        // ... and training resumes at the next scale.
+        int firstScale = -1;
+        cb.progress = [&](const TrainProgress &p) { if (firstScale < 0) firstScale = p.scale; };
+        cancel = false;
+        train(model, cb, &cancel);
+        QCOMPARE(firstScale, 1);
+        QVERIFY(model.isComplete());
+    }
+
+    void rejectsBadConfigs()
+    {
+        TrainConfig c = test::tinyConfig();
+        c.numScales = 0;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, PyramidModel(test::patternImage(8, 8), c));
+        c = test::tinyConfig();
+        c.stepSize = -1;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, TrainConfig::preset("fastest"));
+    }
+
+    void presetsAreValidAndPaperIsTheReference()
+    {
+        for (const auto &n : TrainConfig::presetNames())
+            TrainConfig::preset(n).validate();
+        const TrainConfig p = TrainConfig::preset("paper");
+        QCOMPARE(p.maxSize, 250);
+        QCOMPARE(p.minSize, 25);
+        QCOMPARE(p.numScales, 8);
+        QCOMPARE(p.iterations, 4000);
+        QCOMPARE(p.stepsCoarsest, 60);
+        QCOMPARE(p.stepsPerScale, 30);
+        QCOMPARE(p.recoverySteps, 30);
+        QCOMPARE(p.stepSize, 0.01);
+        QCOMPARE(p.noiseStart, 0.01);
+        QCOMPARE(p.noiseDecayIters, 1000);
+        QCOMPARE(p.lrStart, 4e-4);
+        QCOMPARE(p.lrEnd, 5e-5);
+        QCOMPARE(p.lrDecayIters, 3200);
+        QCOMPARE(p.beta1, 0.5);
+        QCOMPARE(p.recoveryWeight, 0.1);
+        QCOMPARE(p.bankSize, 0);
+        QCOMPARE(p.cropSize, 0);
+        QCOMPARE(p.learningRate(0), 4e-4);
+        QCOMPARE(p.learningRate(1600), (4e-4 + 5e-5) / 2);
+        QCOMPARE(p.learningRate(3999), 5e-5);
+        QCOMPARE(p.trainingNoise(500), 0.005);
+        QCOMPARE(p.trainingNoise(2000), 0.0);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTraining)
+#include "test_training.moc"

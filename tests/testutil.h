@@ -1,0 +1,45 @@
+#pragma once
+
+#include "config.h"
+#include "image.h"
+
+#include <cmath>
+#include <cstdint>
+
+namespace pgcn::test {
+
+/** A small image with structure: warm diagonal stripes over a blue-green gradient. */
+inline RgbImage patternImage(int w, int h)
+{
+    RgbImage img(w, h);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            std::uint8_t *p = img.pixel(x, y);
+            const bool stripe = ((x + y) / 3) % 2 == 0;
+            p[0] = std::uint8_t(stripe ? 220 : 60);
+            p[1] = std::uint8_t(stripe ? 140 : 90 + 100 * y / std::max(1, h - 1));
+            p[2] = std::uint8_t(stripe ? 40 : 160);
+        }
+    return img;
+}
+
+/** A configuration small enough for unit tests: seconds on two cores. */
+inline TrainConfig tinyConfig(int iterations = 40)
+{
+    TrainConfig c = TrainConfig::preset("quick");
+    c.maxSize = 24;
+    c.minSize = 12;
+    c.numScales = 2;
+    c.narrowChannels = {16, 16, 16, 16, 1};
+    c.wideChannels = {16, 16, 16, 16, 1};
+    c.stepsCoarsest = 10;
+    c.stepsPerScale = 10;
+    c.recoverySteps = 10;
+    c.batchSize = 2;
+    c.bankSize = 4;
+    c.cropSize = 0;
+    c.setIterations(iterations);
+    return c;
+}
+
+} // namespace pgcn::test
