@@ -189,11 +189,10 @@ int cmdTrain(int argc, char **argv)
     PyramidModel model(image, cfg);
     model.to(dev);
     std::cerr << "training " << imagePath << " (" << image.width << "x" << image.height << " -> "
-              << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.preset
+              << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.presetName
               << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << describeDevice(dev)
               << '\n';
 
-    installSignalHandlers();
     const bool tty = stderrIsTerminal();
     TrainCallbacks cb;
     cb.snapshotEvery = std::max(1, cfg.iterations / 10);
@@ -312,7 +311,6 @@ int cmdSample(int argc, char **argv)
     std::filesystem::create_directories(dir, ec);
     if (ec || !std::filesystem::is_directory(dir))
         throw Error("cannot create output folder '" + dir + "'");
-    installSignalHandlers();
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<at::Tensor> xs;
     try {
@@ -349,7 +347,6 @@ int cmdReconstruct(int argc, char **argv)
     requireOutputDir(out);
     initRuntime(a.integer("threads", 0, 0, 1024));
     PyramidModel model = loadModelFor(a, a.positionals()[0]);
-    installSignalHandlers();
     GenerateOptions opt;
     opt.cancel = &g_cancel;
     at::Tensor rec;
@@ -389,6 +386,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const std::string cmd = argv[1];
+    installSignalHandlers();
     try {
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             std::cout << kMainHelp;

@@ -1,0 +1,165 @@
+#include "imageio.h"
+#include "testutil.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace pgcn;
+
+/** The `patchgencn` command-line tool end to end, error paths included. */
+class TestCli : public QObject
+{
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_image;
+
+    struct Result
+    {
+        int code;
+        QString out;
+        QString err;
+    };
+
+    Result run(const QStringList &args, int timeoutMs = 120000)
+    {
+        QProcess p;
+        p.setWorkingDirectory(m_dir.path());
+        p.start(QStringLiteral(PATCHGENCN_CLI), args);
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+            return {-1, {}, QStringLiteral("timeout")};
+        }
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+                QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    }
+    QString file(const QString &name) const { return m_dir.filePath(name); }
+    QStringList tinyTrain(const QString &out) const
+    {
+        return {QStringLiteral("train"), m_image, QStringLiteral("-o"), out, QStringLiteral("--max-size"), QStringLiteral("24"),
+                QStringLiteral("--min-size"), QStringLiteral("12"), QStringLiteral("--scales"), QStringLiteral("2"),
+                QStringLiteral("--iters"), QStringLiteral("4"), QStringLiteral("--langevin-steps"), QStringLiteral("3")};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY(QFileInfo::exists(QStringLiteral(PATCHGENCN_CLI)));
+        m_image = file(QStringLiteral("tiny.png"));
+        saveImage(m_image.toStdString(), test::patternImage(24, 20));
+    }
+
+    void helpForEveryCommand()
+    {
+        for (const char *cmd : {"train", "sample", "reconstruct", "info"}) {
+            const Result r = run({QString::fromLatin1(cmd), QStringLiteral("--help")});
+            QCOMPARE(r.code, 0);
+            QVERIFY(r.out.contains(QLatin1String("usage: patchgencn ") + QLatin1String(cmd)));
+        }
+        QCOMPARE(run({QStringLiteral("--help")}).code, 0);
+        QCOMPARE(run({}).code, 2);
+    }
+
+    void trainSampleReconstructInfo()
+    {
+        const QString model = file(QStringLiteral("m.pgcn"));
+        Result r = run(tinyTrain(model));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.err.contains(QLatin1String("scale 2/2")));
+        QVERIFY(QFileInfo::exists(model));
+
+        r = run({QStringLiteral("info"), model});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QLatin1String("2 trained")));
+
+        r = run({QStringLiteral("sample"), model, QStringLiteral("-n"), QStringLiteral("3"), QStringLiteral("-o"), file(QStringLiteral("out"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QStringList files = QDir(file(QStringLiteral("out"))).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(files, (QStringList{QStringLiteral("sample_000.png"), QStringLiteral("sample_001.png"), QStringLiteral("sample_002.png")}));
+        const RgbImage s = loadImage(file(QStringLiteral("out/sample_000.png")).toStdString());
+        QCOMPARE(s.width, 24);
+        QCOMPARE(s.height, 20);
+
+        r = run({QStringLiteral("sample"), model, QStringLiteral("-n"), QStringLiteral("1"), QStringLiteral("--size"), QStringLiteral("50x16"),
+                 QStringLiteral("-o"), file(QStringLiteral("wide"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const RgbImage w = loadImage(file(QStringLiteral("wide/sample_000.png")).toStdString());
+        QCOMPARE(w.width, 50);
+        QCOMPARE(w.height, 16);
+
+        r = run({QStringLiteral("reconstruct"), model, QStringLiteral("-o"), file(QStringLiteral("rec.png"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QLatin1String("recovery MSE")));
+        QVERIFY(QFileInfo::exists(file(QStringLiteral("rec.png"))));
+    }
+
+    void errorPaths_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("paint")} << 2 << "unknown command";
+        QTest::newRow("train without -o") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png")} << 2 << "-o MODEL";
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("--fast")} << 2 << "unknown option";
+        QTest::newRow("bad number") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--scales"), QStringLiteral("zero")} << 2 << "--scales";
+        QTest::newRow("zero scales") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--scales"), QStringLiteral("0")} << 2 << "between 1 and 20";
+        QTest::newRow("unknown preset") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--preset"), QStringLiteral("turbo")} << 1 << "unknown preset";
+        QTest::newRow("missing image") << QStringList{QStringLiteral("train"), QStringLiteral("nope.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn")} << 1 << "cannot open image";
+        QTest::newRow("not an image") << QStringList{QStringLiteral("train"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("x.pgcn")} << 1 << "cannot decode";
+        QTest::newRow("no output folder") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("nodir/x.pgcn")} << 1 << "does not exist";
+        QTest::newRow("no cuda") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--device"), QStringLiteral("cuda")} << 1 << "--device cpu";
+        QTest::newRow("sample a non-model") << QStringList{QStringLiteral("sample"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("o")} << 1 << "not a patchgencn model";
+        QTest::newRow("bad size") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("--size"), QStringLiteral("40by20")} << 2 << "WIDTHxHEIGHT";
+        QTest::newRow("start scale out of range") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("--start-scale"), QStringLiteral("7")} << 2 << "--start-scale";
+        QTest::newRow("negative count") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("-n"), QStringLiteral("-3")} << 2 << "--count";
+        QTest::newRow("reconstruct to .txt") << QStringList{QStringLiteral("reconstruct"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("r.txt")} << 2 << "image extension";
+    }
+    void errorPaths()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, message);
+        const Result r = run(args);
+        QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(file(QStringLiteral("x.pgcn"))));
+    }
+
+    void interruptSavesNothing()
+    {
+        QStringList args = tinyTrain(file(QStringLiteral("int.pgcn")));
+        args[args.indexOf(QStringLiteral("--iters")) + 1] = QStringLiteral("100000");
+        QProcess p;
+        p.setWorkingDirectory(m_dir.path());
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(PATCHGENCN_CLI), args);
+        QVERIFY(p.waitForStarted());
+        // wait until training runs (its first progress line), then Ctrl-C
+        QByteArray output;
+        QElapsedTimer clock;
+        clock.start();
+        while (!output.contains("E(real)") && clock.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(100);
+            output += p.readAll();
+        }
+        QVERIFY2(output.contains("E(real)"), output.constData());
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(30000));
+        output += p.readAll();
+        QVERIFY2(p.exitCode() == 130, output.constData());
+        output += p.readAll();
+        QVERIFY2(output.contains("nothing was written"), output.constData());
+        QVERIFY(!QFileInfo::exists(file(QStringLiteral("int.pgcn"))));
+        QCOMPARE(QDir(m_dir.path()).entryList(QDir::Files).filter(QStringLiteral(".tmp")).size(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

@@ -1,0 +1,225 @@
+#include "studiotestutil.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace pgcn;
+using pgcn::ui::ChainFrame;
+using pgcn::ui::EngineWorker;
+using pgcn::ui::GalleryEntry;
+using pgcn::ui::JobOutcome;
+using pgcn::ui::ModelInfo;
+using pgcn::ui::TrainStatus;
+
+/** The studio's engine worker on its thread: signals, training, sampling, cancel, pause, resume, failures. */
+class TestStudioWorker : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        ui::registerEngineTypes();
+        ui::initEngine(2);
+    }
+
+    void trainsAndSamples()
+    {
+        test::WorkerThread wt;
+        QSignalSpy started(wt.worker, &EngineWorker::trainingStarted);
+        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
+        QSignalSpy scales(wt.worker, &EngineWorker::scaleFinished);
+        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        QSignalSpy busy(wt.worker, &EngineWorker::busyChanged);
+        wt.worker->setSnapshotEvery(5);
+
+        wt.train(test::patternQImage(), test::tinySettings(20));
+        QVERIFY(finished.wait(30000));
+        const auto outcome = finished.first().first().value<JobOutcome>();
+        QCOMPARE(outcome.kind, JobOutcome::Finished);
+        QCOMPARE(outcome.trainedScales, 2);
+        QVERIFY(!outcome.modelBytes.isEmpty());
+
+        QCOMPARE(started.size(), 1);
+        const auto info = started.first().first().value<ModelInfo>();
+        QCOMPARE(info.numScales, 2);
+        QCOMPARE(info.reals.size(), 2);
+        QCOMPARE(info.reals.last().size(), QSize(24, 20));
+
+        QCOMPARE(scales.size(), 2);
+        QCOMPARE(scales.at(0).at(0).toInt(), 0);
+        QCOMPARE(scales.at(1).at(0).toInt(), 1);
+        QVERIFY(!scales.at(1).at(1).toByteArray().isEmpty());
+
+        // Every iteration arrives exactly once, coalesced into fewer signals, with live images.
+        int points[2] = {0, 0};
+        int snapshots = 0;
+        for (const auto &args : std::as_const(progress)) {
+            const auto st = args.first().value<TrainStatus>();
+            QVERIFY(st.scale >= 0 && st.scale < 2);
+            points[st.scale] += int(st.points.size());
+            for (const auto &p : st.points)
+                QVERIFY(std::isfinite(p.energyReal) && std::isfinite(p.energySyn) && std::isfinite(p.recoveryMse));
+            if (!st.synthesis.isNull()) {
+                ++snapshots;
+                QCOMPARE(st.synthesis.size(), info.sizes[st.scale]);
+                QCOMPARE(st.recovery.size(), info.sizes[st.scale]);
+            }
+        }
+        QCOMPARE(points[0], 20);
+        QCOMPARE(points[1], 20);
+        QVERIFY(progress.size() <= 40);
+        QVERIFY(snapshots >= 2);
+        QCOMPARE(busy.size(), 2);
+
+        // Samples with a recorded chain.
+        QSignalSpy samples(wt.worker, &EngineWorker::samplesReady);
+        QSignalSpy frames(wt.worker, &EngineWorker::chainFrames);
+        QSignalSpy genDone(wt.worker, &EngineWorker::generationFinished);
+        ui::SampleSettings ss;
+        ss.count = 3;
+        ss.seed = 7;
+        ss.randomSeed = false;
+        ss.recordChain = true;
+        wt.generate(ss);
+        QVERIFY(genDone.wait(30000));
+        QCOMPARE(genDone.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        QCOMPARE(samples.size(), 1);
+        const auto entries = samples.first().first().value<QVector<GalleryEntry>>();
+        QCOMPARE(entries.size(), 3);
+        for (const auto &e : entries)
+            QCOMPARE(e.image.size(), QSize(24, 20));
+        QVector<ChainFrame> all;
+        for (const auto &args : std::as_const(frames))
+            all += args.first().value<QVector<ChainFrame>>();
+        // tinyConfig: 10 steps per scale, plus each scale's initial state; only the first chain is kept.
+        QCOMPARE(all.size(), 22);
+        QCOMPARE(all.first().scale, 0);
+        QCOMPARE(all.first().step, 0);
+        QCOMPARE(all.last().scale, 1);
+        QCOMPARE(all.last().step, 10);
+        QCOMPARE(all.last().image.size(), QSize(24, 20));
+
+        // Same seed, same images.
+        QSignalSpy samples2(wt.worker, &EngineWorker::samplesReady);
+        QSignalSpy genDone2(wt.worker, &EngineWorker::generationFinished);
+        ss.recordChain = false;
+        wt.generate(ss);
+        QVERIFY(genDone2.wait(30000));
+        QCOMPARE(samples2.first().first().value<QVector<GalleryEntry>>().first().image, entries.first().image);
+    }
+
+    void cancelMidRun()
+    {
+        test::WorkerThread wt;
+        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
+        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        wt.train(test::patternQImage(), test::tinySettings(100000));
+        QVERIFY(progress.wait(30000));
+        QElapsedTimer t;
+        t.start();
+        wt.worker->requestCancel();
+        QVERIFY(finished.wait(10000));
+        const qint64 ms = t.elapsed();
+        const auto outcome = finished.first().first().value<JobOutcome>();
+        QCOMPARE(outcome.kind, JobOutcome::Cancelled);
+        QCOMPARE(outcome.trainedScales, 0);
+        qInfo("cancel took %lld ms", ms);
+        QVERIFY(ms < 5000);
+    }
+
+    void pauseAndResume()
+    {
+        test::WorkerThread wt;
+        wt.worker->setProgressInterval(0);
+        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
+        QSignalSpy paused(wt.worker, &EngineWorker::pausedChanged);
+        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        wt.train(test::patternQImage(), test::tinySettings(100000));
+        QVERIFY(progress.wait(30000));
+        wt.worker->setPaused(true);
+        QVERIFY(paused.wait(10000));
+        QCOMPARE(paused.last().first().toBool(), true);
+        QTest::qWait(100);
+        const auto before = progress.size();
+        QTest::qWait(600);
+        QCOMPARE(progress.size(), before); // nothing moves while paused
+        wt.worker->setPaused(false);
+        QVERIFY(paused.wait(10000));
+        QCOMPARE(paused.last().first().toBool(), false);
+        QVERIFY(progress.wait(10000));
+        // Cancel while paused also ends the job.
+        wt.worker->setPaused(true);
+        QVERIFY(paused.wait(10000));
+        wt.worker->requestCancel();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Cancelled);
+    }
+
+    void resumesAfterInterruption()
+    {
+        QByteArray partial;
+        {
+            test::WorkerThread wt;
+            QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+            // Stop as soon as the first scale is done: the model keeps it.
+            QObject::connect(wt.worker, &EngineWorker::scaleFinished, wt.worker, [w = wt.worker](int) { w->requestCancel(); },
+                             Qt::DirectConnection);
+            wt.train(test::patternQImage(), test::tinySettings(15));
+            QVERIFY(finished.wait(30000));
+            const auto outcome = finished.first().first().value<JobOutcome>();
+            QCOMPARE(outcome.kind, JobOutcome::Cancelled);
+            QCOMPARE(outcome.trainedScales, 1);
+            partial = outcome.modelBytes;
+        }
+        QVERIFY(!partial.isEmpty());
+
+        test::WorkerThread wt;
+        QSignalSpy changed(wt.worker, &EngineWorker::modelChanged);
+        wt.load(partial);
+        QVERIFY(changed.wait(10000));
+        QCOMPARE(changed.first().first().value<ModelInfo>().trainedScales, 1);
+
+        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
+        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        wt.train(test::patternQImage(), test::tinySettings(15), true);
+        QVERIFY(finished.wait(30000));
+        const auto outcome = finished.first().first().value<JobOutcome>();
+        QCOMPARE(outcome.kind, JobOutcome::Finished);
+        QCOMPARE(outcome.trainedScales, 2);
+        for (const auto &args : std::as_const(progress))
+            QCOMPARE(args.first().value<TrainStatus>().scale, 1); // scale 0 was not trained again
+    }
+
+    void failuresComeBackAsOutcomes()
+    {
+        test::WorkerThread wt;
+        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        ui::TrainSettings bad;
+        bad.configText = QStringLiteral("this is not a configuration");
+        wt.train(test::patternQImage(), bad);
+        QVERIFY(finished.wait(10000));
+        auto outcome = finished.last().first().value<JobOutcome>();
+        QCOMPARE(outcome.kind, JobOutcome::Failed);
+        QVERIFY(!outcome.message.isEmpty());
+        QVERIFY(!outcome.hint.isEmpty());
+
+        wt.train(QImage(), test::tinySettings());
+        QVERIFY(finished.wait(10000));
+        outcome = finished.last().first().value<JobOutcome>();
+        QCOMPARE(outcome.kind, JobOutcome::Failed);
+        QVERIFY(outcome.message.contains(QStringLiteral("image")));
+
+        QSignalSpy genDone(wt.worker, &EngineWorker::generationFinished);
+        wt.generate(ui::SampleSettings());
+        QVERIFY(genDone.wait(10000));
+        QCOMPARE(genDone.first().first().value<JobOutcome>().kind, JobOutcome::Failed);
+
+        QSignalSpy loadFailed(wt.worker, &EngineWorker::modelLoadFailed);
+        wt.load(QByteArray("garbage"));
+        QVERIFY(loadFailed.wait(10000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStudioWorker)
+#include "test_studio_worker.moc"
