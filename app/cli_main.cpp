@@ -72,6 +72,7 @@ const char *kTrainHelp =
     "  --batch N              synthesis chains per iteration\n"
     "  --crop N               train on N-pixel windows at larger scales (0 = whole image)\n"
     "  --bank N               coarse samples drawn once per scale (0 = reference schedule)\n"
+    "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
     "  --threads N            CPU threads (default: all cores)\n"
     "  --seed N               random seed (default 0)\n"
@@ -143,7 +144,7 @@ int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
            {"output", "preset", "max-size", "min-size", "scales", "iters", "langevin-steps", "step-size", "batch", "crop",
-            "bank", "device", "threads", "seed", "snapshots"},
+            "bank", "lr", "device", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kTrainHelp;
@@ -171,6 +172,11 @@ int cmdTrain(int argc, char **argv)
     cfg.batchSize = a.integer("batch", cfg.batchSize, 1, 256);
     cfg.cropSize = a.integer("crop", cfg.cropSize, 0, 4096);
     cfg.bankSize = a.integer("bank", cfg.bankSize, 0, 4096);
+    if (a.has("lr")) {
+        const double ratio = cfg.lrEnd / cfg.lrStart;
+        cfg.lrStart = a.real("lr", cfg.lrStart, 1e-7, 0.1);
+        cfg.lrEnd = cfg.lrStart * ratio;
+    }
     cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
     cfg.validate();
 

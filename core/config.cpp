@@ -74,6 +74,7 @@ void TrainConfig::validate() const
     require(initStd > 0 && initStd < 1, "init std must be in (0, 1)");
     require(pad >= 0 && pad <= 32, "pad must be in [0, 32]");
     require(batchSize >= 1 && batchSize <= 256, "batch size must be between 1 and 256 (got " + std::to_string(batchSize) + ")");
+    require(recoveryBatch >= 1 && recoveryBatch <= 256, "recovery batch must be between 1 and 256 (got " + std::to_string(recoveryBatch) + ")");
     require(bankSize >= 0 && bankSize <= 4096, "bank size must be between 0 and 4096 (got " + std::to_string(bankSize) + ")");
     require(bankRefresh >= 0, "bank refresh must be >= 0");
     require(cropSize == 0 || (cropSize >= 2 * pad + 1 && cropSize <= 4096),
@@ -104,7 +105,7 @@ std::string TrainConfig::toText() const
       << "iterations=" << iterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
       << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
       << "recoveryWeight=" << num(recoveryWeight) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
-      << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "bankSize=" << bankSize << '\n'
+      << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "recoveryBatch=" << recoveryBatch << '\n' << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
       << "seed=" << seed << '\n';
     return s.str();
@@ -146,7 +147,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         geti("iterations", c.iterations); getd("lrStart", c.lrStart); getd("lrEnd", c.lrEnd); geti("lrDecayIters", c.lrDecayIters);
         getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight);
         getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
-        geti("batchSize", c.batchSize); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);
+        geti("batchSize", c.batchSize); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);
         geti("cropSize", c.cropSize);
         int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
         if (kv.count("seed"))
@@ -180,6 +181,7 @@ TrainConfig TrainConfig::preset(const std::string &name)
         c.stepsPerScale = 20;
         c.recoverySteps = 20;
         c.batchSize = 4;
+        c.recoveryBatch = 2;
         c.bankSize = 32;
         c.bankRefresh = 200;
         c.cropSize = 64;
@@ -188,16 +190,19 @@ TrainConfig TrainConfig::preset(const std::string &name)
     }
     if (name == "quick") {
         c.numScales = 6;
-        c.setIterations(250);
-        c.stepsCoarsest = 30;
-        c.stepsPerScale = 15;
-        c.recoverySteps = 15;
-        c.narrowChannels = {48, 32, 32, 32, 1};
-        c.wideChannels = {64, 48, 48, 48, 1};
+        c.setIterations(300);
+        c.stepsCoarsest = 24;
+        c.stepsPerScale = 12;
+        c.recoverySteps = 12;
+        c.lrStart = 1e-3;
+        c.lrEnd = 1.25e-4;
+        c.narrowChannels = {32, 32, 32, 32, 1};
+        c.wideChannels = {32, 32, 32, 32, 1};
         c.batchSize = 4;
-        c.bankSize = 16;
+        c.recoveryBatch = 2;
+        c.bankSize = 8;
         c.bankRefresh = 0;
-        c.cropSize = 48;
+        c.cropSize = 40;
         c.warmStart = true;
         return c;
     }

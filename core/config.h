@@ -47,6 +47,7 @@ struct TrainConfig
 
     // Schedule (our additions; 0 = the reference behaviour)
     int batchSize = 1;          ///< synthesis chains per iteration
+    int recoveryBatch = 1;      ///< recovery windows per iteration when training on windows
     int bankSize = 0;           ///< coarse samples drawn once per scale (0 = re-run coarser chains every iteration)
     int bankRefresh = 0;        ///< redraw the bank every N iterations (0 = never)
     int cropSize = 0;           ///< train on random padded windows of this size at scales larger than it (0 = whole image)

@@ -29,9 +29,9 @@ double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
     int chains = 1;
     if (cfg.cropSize > 0 && (h > cfg.cropSize || w > cfg.cropSize)) {
         pixels = std::min<double>(h, cfg.cropSize) * std::min<double>(w, cfg.cropSize);
-        chains = cfg.batchSize;
+        chains = cfg.recoveryBatch;
     }
-    const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchSize + cfg.recoverySteps * chains + 2.0 * (cfg.batchSize + 2));
+    const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchSize + cfg.recoverySteps * chains + 2.0 * (cfg.batchSize + 2 * chains));
     return perIt * cfg.iterations;
 }
 
@@ -41,7 +41,8 @@ struct Windows
     at::Tensor init, obs, z;
 };
 
-Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, Rng &rng)
+/** Synthesis windows from the batch rows; real and recovery windows at shared positions, `nRec` of them. */
+Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, int nRec, Rng &rng)
 {
     const int64_t H = obsP.size(2), W = obsP.size(3);
     const int64_t ch = std::min<int64_t>(crop, H), cw = std::min<int64_t>(crop, W);
@@ -49,6 +50,9 @@ Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Te
     for (int64_t i = 0; i < initP.size(0); ++i) {
         const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
         a.push_back(initP.slice(0, i, i + 1).slice(2, y, y + ch).slice(3, x, x + cw));
+    }
+    for (int i = 0; i < nRec; ++i) {
+        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
         b.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
         c.push_back(zP.slice(2, y, y + ch).slice(3, x, x + cw));
     }
@@ -142,7 +146,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             }
             Windows win;
             if (crop)
-                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, rng);
+                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, cfg.recoveryBatch, rng);
             else
                 win = {padImage(init, pad), obsP, zP};
 
