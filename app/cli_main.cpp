@@ -7,6 +7,7 @@
 #include "imageio.h"
 #include "model.h"
 #include "runtime.h"
+#include "tasks.h"
 #include "tensorops.h"
 #include "trainer.h"
 
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -55,6 +57,11 @@ const char *kMainHelp =
     "  sample       random samples of any size\n"
     "  reconstruct  the model's recovery of its training image\n"
     "  info         describe a model file\n"
+    "  edit         re-synthesize a masked, edited region of an image\n"
+    "  harmonize    blend a pasted object into the image's colours and texture\n"
+    "  inject       style transfer / paint-to-image from a start scale\n"
+    "  sr           super-resolution by any factor\n"
+    "  energy       heat map of where the model finds an image implausible\n"
     "\n"
     "'patchgencn COMMAND --help' describes a command's options.\n";
 
@@ -102,6 +109,42 @@ const char *kReconstructHelp =
     "and writes the result; prints the per-pixel MSE against the training image.\n";
 
 const char *kInfoHelp = "usage: patchgencn info MODEL\n";
+
+const char *kEditHelp =
+    "usage: patchgencn edit MODEL --image EDITED --mask MASK -o OUT [options]\n"
+    "       patchgencn harmonize MODEL --image NAIVE --mask MASK -o OUT [options]\n"
+    "\n"
+    "  --image FILE           the edited image (or the image with a pasted object)\n"
+    "  --mask FILE            white = re-synthesize; same size as the image (alpha or luminance)\n"
+    "  -o, --output FILE      result image; pixels outside the mask keep their values\n"
+    "  --start-scale K        scale where the image is injected (default: edit 1, harmonize 2)\n"
+    "  --feather F            inward feather radius of the mask in pixels (default 4)\n"
+    "  --inject-noise F       noise added to the injected image (default 0)\n"
+    "  --device NAME, --seed N, --threads N\n";
+
+const char *kInjectHelp =
+    "usage: patchgencn inject MODEL --image IN --start-scale K -o OUT [options]\n"
+    "\n"
+    "Style transfer and paint-to-image: the content image (or a rough painting)\n"
+    "is injected at scale K of a model trained on the style (or on a photo);\n"
+    "scales K.. re-synthesize it with the model's patches. Lower K = more change.\n"
+    "  --inject-noise F       noise added to the injected image (default 0)\n"
+    "  --device NAME, --seed N, --threads N\n";
+
+const char *kSrHelp =
+    "usage: patchgencn sr MODEL --factor F -o OUT [--image IN] [--bicubic FILE]\n"
+    "\n"
+    "Upsamples the training image (or IN, another image of the same scene) by F,\n"
+    "in steps of about 1/r, running the finest scale's Langevin chain after each.\n"
+    "  --bicubic FILE         also write plain bicubic upsampling, for comparison\n"
+    "  --device NAME, --threads N\n";
+
+const char *kEnergyHelp =
+    "usage: patchgencn energy MODEL --image IN -o HEATMAP [--scale S] [--raw FILE]\n"
+    "\n"
+    "Per-patch energy of IN under the model: bright = implausible to the model.\n"
+    "  --scale S              which scale's net (default: the finest)\n";
+
 
 bool stderrIsTerminal()
 {
@@ -383,6 +426,156 @@ int cmdInfo(int argc, char **argv)
     return 0;
 }
 
+
+at::Tensor loadImageTensor(const std::string &path)
+{
+    return imageToTensor(loadImage(path));
+}
+
+void requireImageOutput(const std::string &out, const std::string &cmd)
+{
+    if (out.empty())
+        throw UsageError{cmd + " needs -o FILE"};
+    if (!isSupportedImageExtension(out))
+        throw UsageError{"output '" + out + "' needs an image extension (.png, .jpg, .webp, .tif, .bmp)"};
+    requireOutputDir(out);
+}
+
+int runGuarded(const std::function<void()> &job)
+{
+    try {
+        job();
+    } catch (const Cancelled &) {
+        std::cerr << "cancelled; nothing was written\n";
+        return 130;
+    }
+    return 0;
+}
+
+int cmdEdit(int argc, char **argv, bool harmonize)
+{
+    const std::string cmd = harmonize ? "harmonize" : "edit";
+    Args a(argc, argv, 2, {"image", "mask", "output", "start-scale", "feather", "inject-noise", "device", "seed", "threads"},
+           {}, {{'o', "output"}});
+    if (a.help()) {
+        std::cout << kEditHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{cmd + " needs exactly one MODEL"};
+    if (a.str("image").empty() || a.str("mask").empty())
+        throw UsageError{cmd + " needs --image FILE and --mask FILE"};
+    const std::string out = a.str("output");
+    requireImageOutput(out, cmd);
+    GenerateOptions opt;
+    opt.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
+    opt.injectNoise = a.real("inject-noise", 0.0, 0, 10);
+    opt.cancel = &g_cancel;
+    const double feather = a.real("feather", 4.0, 0, 200);
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    PyramidModel model = loadModelFor(a, a.positionals()[0]);
+    const int k = a.integer("start-scale", harmonize ? std::min(2, model.numScales() - 1) : std::min(1, model.numScales() - 1),
+                            -1000000, 1000000);
+    const at::Tensor image = loadImageTensor(a.str("image"));
+    const at::Tensor mask = maskToTensor(loadMask(a.str("mask")));
+    validateMask(image, mask);
+    return runGuarded([&] {
+        const at::Tensor result = editImage(model, image, mask, k, feather, opt);
+        saveImage(out, tensorToImage(result));
+        std::cerr << cmd << ": wrote " << out << '\n';
+    });
+}
+
+int cmdInject(int argc, char **argv)
+{
+    Args a(argc, argv, 2, {"image", "output", "start-scale", "inject-noise", "device", "seed", "threads"}, {},
+           {{'o', "output"}});
+    if (a.help()) {
+        std::cout << kInjectHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"inject needs exactly one MODEL"};
+    if (a.str("image").empty())
+        throw UsageError{"inject needs --image FILE"};
+    if (!a.has("start-scale"))
+        throw UsageError{"inject needs --start-scale K"};
+    const std::string out = a.str("output");
+    requireImageOutput(out, "inject");
+    GenerateOptions opt;
+    opt.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
+    opt.injectNoise = a.real("inject-noise", 0.0, 0, 10);
+    opt.cancel = &g_cancel;
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    PyramidModel model = loadModelFor(a, a.positionals()[0]);
+    const int k = a.integer("start-scale", 1, -1000000, 1000000);
+    const at::Tensor image = loadImageTensor(a.str("image"));
+    return runGuarded([&] {
+        saveImage(out, tensorToImage(injectImage(model, image, k, opt)));
+        std::cerr << "inject: wrote " << out << '\n';
+    });
+}
+
+int cmdSr(int argc, char **argv)
+{
+    Args a(argc, argv, 2, {"image", "output", "factor", "bicubic", "device", "threads"}, {}, {{'o', "output"}});
+    if (a.help()) {
+        std::cout << kSrHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"sr needs exactly one MODEL"};
+    if (!a.has("factor"))
+        throw UsageError{"sr needs --factor F"};
+    const double factor = a.real("factor", 2.0, 1.0001, 16);
+    const std::string out = a.str("output");
+    requireImageOutput(out, "sr");
+    const std::string bicubic = a.str("bicubic");
+    if (!bicubic.empty())
+        requireImageOutput(bicubic, "sr");
+    GenerateOptions opt;
+    opt.cancel = &g_cancel;
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    PyramidModel model = loadModelFor(a, a.positionals()[0]);
+    at::Tensor image;
+    if (!a.str("image").empty())
+        image = loadImageTensor(a.str("image"));
+    return runGuarded([&] {
+        const at::Tensor result = superResolve(model, image, factor, opt);
+        saveImage(out, tensorToImage(result));
+        if (!bicubic.empty()) {
+            const at::Tensor src = image.defined() ? image : model.real(model.numScales() - 1);
+            saveImage(bicubic, tensorToImage(resizeImage(src.to(at::kCPU), result.size(2), result.size(3))));
+        }
+        std::cerr << "sr: wrote " << out << " (" << result.size(3) << "x" << result.size(2) << ")\n";
+    });
+}
+
+int cmdEnergy(int argc, char **argv)
+{
+    Args a(argc, argv, 2, {"image", "output", "scale", "device", "threads"}, {}, {{'o', "output"}});
+    if (a.help()) {
+        std::cout << kEnergyHelp;
+        return 0;
+    }
+    if (a.positionals().size() != 1)
+        throw UsageError{"energy needs exactly one MODEL"};
+    if (a.str("image").empty())
+        throw UsageError{"energy needs --image FILE"};
+    const std::string out = a.str("output");
+    requireImageOutput(out, "energy");
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    PyramidModel model = loadModelFor(a, a.positionals()[0]);
+    const int scale = a.integer("scale", -1, -1, 100);
+    if (scale >= model.trainedScales())
+        throw UsageError{"--scale must be between 0 and " + std::to_string(model.trainedScales() - 1)};
+    const at::Tensor image = loadImageTensor(a.str("image"));
+    const at::Tensor e = energyMap(model, image, scale);
+    saveImage(out, tensorToImage(heatMap(e)));
+    std::cout << "mean energy per patch: " << e.mean().item<double>() << '\n';
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -410,6 +603,14 @@ int main(int argc, char **argv)
             return cmdReconstruct(argc, argv);
         if (cmd == "info")
             return cmdInfo(argc, argv);
+        if (cmd == "edit" || cmd == "harmonize")
+            return cmdEdit(argc, argv, cmd == "harmonize");
+        if (cmd == "inject")
+            return cmdInject(argc, argv);
+        if (cmd == "sr")
+            return cmdSr(argc, argv);
+        if (cmd == "energy")
+            return cmdEnergy(argc, argv);
         std::cerr << "patchgencn: unknown command '" << cmd << "'\n\n" << kMainHelp;
         return 2;
     } catch (const UsageError &e) {
