@@ -3,7 +3,9 @@
 
 #include "config.h"
 #include "errors.h"
+#include "fileutil.h"
 #include "generator.h"
+#include "gif.h"
 #include "imageio.h"
 #include "model.h"
 #include "runtime.h"
@@ -100,7 +102,8 @@ const char *kSampleHelp =
     "  --noise F              Langevin noise while sampling (default 0, as in the paper)\n"
     "  --batch N              chains run together (default 8)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
-    "  --seed N               random seed (default 0)\n";
+    "  --seed N               random seed (default 0)\n"
+    "  --chain FILE.gif       the first sample's Langevin chain, every step, as an animation\n";
 
 const char *kReconstructHelp =
     "usage: patchgencn reconstruct MODEL -o FILE [--device NAME]\n"
@@ -120,6 +123,7 @@ const char *kEditHelp =
     "  --start-scale K        scale where the image is injected (default: edit 1, harmonize 2)\n"
     "  --feather F            inward feather radius of the mask in pixels (default 4)\n"
     "  --inject-noise F       noise added to the injected image (default 0)\n"
+    "  --chain FILE.gif       the Langevin chain, every step, as an animation\n"
     "  --device NAME, --seed N, --threads N\n";
 
 const char *kInjectHelp =
@@ -129,6 +133,7 @@ const char *kInjectHelp =
     "is injected at scale K of a model trained on the style (or on a photo);\n"
     "scales K.. re-synthesize it with the model's patches. Lower K = more change.\n"
     "  --inject-noise F       noise added to the injected image (default 0)\n"
+    "  --chain FILE.gif       the Langevin chain, every step, as an animation\n"
     "  --device NAME, --seed N, --threads N\n";
 
 const char *kSrHelp =
@@ -176,6 +181,51 @@ void requireOutputDir(const std::string &file)
     if (::access(dir.c_str(), W_OK) != 0)
         throw Error("output folder '" + dir.string() + "' is not writable");
 }
+
+
+/** Records the first chain of a task, step by step, and writes it as an animated GIF. */
+class ChainRecorder
+{
+public:
+    explicit ChainRecorder(std::string path) : m_path(std::move(path))
+    {
+        if (!m_path.empty()) {
+            if (m_path.size() < 4 || m_path.substr(m_path.size() - 4) != ".gif")
+                throw UsageError{"--chain expects a .gif file (got '" + m_path + "')"};
+            requireOutputDir(m_path);
+        }
+    }
+    ChainObserver observer()
+    {
+        if (m_path.empty())
+            return {};
+        return [this](const ChainStep &c) {
+            if (m_done)
+                return;
+            m_frames.push_back(c.state.slice(0, 0, 1).detach().to(at::kCPU).clone());
+            if (c.step == c.steps && c.scale == m_lastScale)
+                m_done = true;
+        };
+    }
+    void setLastScale(int s) { m_lastScale = s; }
+    void write(int64_t width, int64_t height) const
+    {
+        if (m_path.empty() || m_frames.empty())
+            return;
+        std::vector<RgbImage> images;
+        for (const auto &f : m_frames)
+            images.push_back(tensorToImage(at::upsample_nearest2d(f, at::IntArrayRef{height, width})));
+        images.insert(images.end(), 12, images.back()); // hold the result a moment
+        writeFileAtomic(m_path, encodeGif(images, 6));
+        std::cerr << "chain (" << m_frames.size() << " steps) written to " << m_path << '\n';
+    }
+
+private:
+    std::string m_path;
+    std::vector<at::Tensor> m_frames;
+    int m_lastScale = -1;
+    bool m_done = false;
+};
 
 PyramidModel loadModelFor(const Args &a, const std::string &path)
 {
@@ -324,7 +374,7 @@ int cmdSample(int argc, char **argv)
 {
     Args a(argc, argv, 2,
            {"output", "count", "size", "scale-w", "scale-h", "start-scale", "inject-noise", "noise", "batch", "device",
-            "seed", "threads"},
+            "seed", "threads", "chain"},
            {}, {{'o', "output"}, {'n', "count"}});
     if (a.help()) {
         std::cout << kSampleHelp;
@@ -360,6 +410,9 @@ int cmdSample(int argc, char **argv)
     std::filesystem::create_directories(dir, ec);
     if (ec || !std::filesystem::is_directory(dir))
         throw Error("cannot create output folder '" + dir + "'");
+    ChainRecorder chain(a.str("chain"));
+    chain.setLastScale(model.numScales() - 1);
+    opt.observer = chain.observer();
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<at::Tensor> xs;
     try {
@@ -374,6 +427,7 @@ int cmdSample(int argc, char **argv)
         std::snprintf(name, sizeof name, "/sample_%03zu.png", i);
         saveImage(dir + name, tensorToImage(xs[i]));
     }
+    chain.write(xs[0].size(3), xs[0].size(2));
     std::cerr << "wrote " << xs.size() << " samples of " << xs[0].size(3) << "x" << xs[0].size(2) << " to " << dir
               << " in " << secs << " s\n";
     return 0;
@@ -455,7 +509,7 @@ int runGuarded(const std::function<void()> &job)
 int cmdEdit(int argc, char **argv, bool harmonize)
 {
     const std::string cmd = harmonize ? "harmonize" : "edit";
-    Args a(argc, argv, 2, {"image", "mask", "output", "start-scale", "feather", "inject-noise", "device", "seed", "threads"},
+    Args a(argc, argv, 2, {"image", "mask", "output", "start-scale", "feather", "inject-noise", "device", "seed", "threads", "chain"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kEditHelp;
@@ -479,16 +533,20 @@ int cmdEdit(int argc, char **argv, bool harmonize)
     const at::Tensor image = loadImageTensor(a.str("image"));
     const at::Tensor mask = maskToTensor(loadMask(a.str("mask")));
     validateMask(image, mask);
+    ChainRecorder chain(a.str("chain"));
+    chain.setLastScale(model.numScales() - 1);
+    opt.observer = chain.observer();
     return runGuarded([&] {
         const at::Tensor result = editImage(model, image, mask, k, feather, opt);
         saveImage(out, tensorToImage(result));
+        chain.write(result.size(3), result.size(2));
         std::cerr << cmd << ": wrote " << out << '\n';
     });
 }
 
 int cmdInject(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {"image", "output", "start-scale", "inject-noise", "device", "seed", "threads"}, {},
+    Args a(argc, argv, 2, {"image", "output", "start-scale", "inject-noise", "device", "seed", "threads", "chain"}, {},
            {{'o', "output"}});
     if (a.help()) {
         std::cout << kInjectHelp;
@@ -510,8 +568,13 @@ int cmdInject(int argc, char **argv)
     PyramidModel model = loadModelFor(a, a.positionals()[0]);
     const int k = a.integer("start-scale", 1, -1000000, 1000000);
     const at::Tensor image = loadImageTensor(a.str("image"));
+    ChainRecorder chain(a.str("chain"));
+    chain.setLastScale(model.numScales() - 1);
+    opt.observer = chain.observer();
     return runGuarded([&] {
-        saveImage(out, tensorToImage(injectImage(model, image, k, opt)));
+        const at::Tensor result = injectImage(model, image, k, opt);
+        saveImage(out, tensorToImage(result));
+        chain.write(result.size(3), result.size(2));
         std::cerr << "inject: wrote " << out << '\n';
     });
 }

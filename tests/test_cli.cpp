@@ -54,6 +54,8 @@ private Q_SLOTS:
         QVERIFY(QFileInfo::exists(QStringLiteral(PATCHGENCN_CLI)));
         m_image = file(QStringLiteral("tiny.png"));
         saveImage(m_image.toStdString(), test::patternImage(24, 20));
+        saveMask(file(QStringLiteral("bigmask.png")).toStdString(), GrayImage(30, 20, 255));
+        saveMask(file(QStringLiteral("emptymask.png")).toStdString(), GrayImage(24, 20, 0));
     }
 
     void helpForEveryCommand()
@@ -100,6 +102,55 @@ private Q_SLOTS:
         QVERIFY(QFileInfo::exists(file(QStringLiteral("rec.png"))));
     }
 
+    void tasksEndToEnd()
+    {
+        const QString model = file(QStringLiteral("m.pgcn"));
+        // a mask covering a block in the middle, and an edited image
+        GrayImage mask(24, 20, 0);
+        for (int y = 6; y < 14; ++y)
+            for (int x = 8; x < 16; ++x)
+                mask.at(x, y) = 255;
+        saveMask(file(QStringLiteral("mask.png")).toStdString(), mask);
+        RgbImage edited = test::patternImage(24, 20);
+        for (int y = 8; y < 12; ++y)
+            for (int x = 10; x < 14; ++x)
+                edited.pixel(x, y)[0] = edited.pixel(x, y)[1] = edited.pixel(x, y)[2] = 255;
+        saveImage(file(QStringLiteral("edited.png")).toStdString(), edited);
+
+        Result r = run({QStringLiteral("edit"), model, QStringLiteral("--image"), file(QStringLiteral("edited.png")),
+                        QStringLiteral("--mask"), file(QStringLiteral("mask.png")), QStringLiteral("-o"),
+                        file(QStringLiteral("edit.png")), QStringLiteral("--chain"), file(QStringLiteral("edit.gif"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const RgbImage out = loadImage(file(QStringLiteral("edit.png")).toStdString());
+        QCOMPARE(out.width, 24);
+        QVERIFY(std::equal(out.pixel(0, 0), out.pixel(0, 0) + 3, edited.pixel(0, 0))); // outside: unchanged
+        QVERIFY(QFileInfo(file(QStringLiteral("edit.gif"))).size() > 100);
+
+        r = run({QStringLiteral("harmonize"), model, QStringLiteral("--image"), file(QStringLiteral("edited.png")),
+                 QStringLiteral("--mask"), file(QStringLiteral("mask.png")), QStringLiteral("-o"), file(QStringLiteral("harm.png"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+
+        r = run({QStringLiteral("inject"), model, QStringLiteral("--image"), file(QStringLiteral("edited.png")),
+                 QStringLiteral("--start-scale"), QStringLiteral("1"), QStringLiteral("-o"), file(QStringLiteral("inj.png"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+
+        r = run({QStringLiteral("sr"), model, QStringLiteral("--factor"), QStringLiteral("2"), QStringLiteral("-o"),
+                 file(QStringLiteral("sr.png")), QStringLiteral("--bicubic"), file(QStringLiteral("bic.png"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(loadImage(file(QStringLiteral("sr.png")).toStdString()).width, 48);
+        QCOMPARE(loadImage(file(QStringLiteral("bic.png")).toStdString()).height, 40);
+
+        r = run({QStringLiteral("energy"), model, QStringLiteral("--image"), file(QStringLiteral("edited.png")),
+                 QStringLiteral("-o"), file(QStringLiteral("heat.png"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(loadImage(file(QStringLiteral("heat.png")).toStdString()).width, 24);
+
+        r = run({QStringLiteral("sample"), model, QStringLiteral("-n"), QStringLiteral("2"), QStringLiteral("-o"),
+                 file(QStringLiteral("chain")), QStringLiteral("--chain"), file(QStringLiteral("sample.gif"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(QFileInfo::exists(file(QStringLiteral("sample.gif"))));
+    }
+
     void errorPaths_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -119,6 +170,11 @@ private Q_SLOTS:
         QTest::newRow("bad size") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("--size"), QStringLiteral("40by20")} << 2 << "WIDTHxHEIGHT";
         QTest::newRow("start scale out of range") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("--start-scale"), QStringLiteral("7")} << 2 << "--start-scale";
         QTest::newRow("negative count") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("-n"), QStringLiteral("-3")} << 2 << "--count";
+        QTest::newRow("mask of another size") << QStringList{QStringLiteral("edit"), QStringLiteral("m.pgcn"), QStringLiteral("--image"), QStringLiteral("tiny.png"), QStringLiteral("--mask"), QStringLiteral("bigmask.png"), QStringLiteral("-o"), QStringLiteral("x.png")} << 1 << "mask is 30x20 but the image is 24x20";
+        QTest::newRow("empty mask") << QStringList{QStringLiteral("harmonize"), QStringLiteral("m.pgcn"), QStringLiteral("--image"), QStringLiteral("tiny.png"), QStringLiteral("--mask"), QStringLiteral("emptymask.png"), QStringLiteral("-o"), QStringLiteral("x.png")} << 1 << "mask is empty";
+        QTest::newRow("edit start scale") << QStringList{QStringLiteral("edit"), QStringLiteral("m.pgcn"), QStringLiteral("--image"), QStringLiteral("tiny.png"), QStringLiteral("--mask"), QStringLiteral("mask.png"), QStringLiteral("--start-scale"), QStringLiteral("9"), QStringLiteral("-o"), QStringLiteral("x.png")} << 1 << "start scale must be between 0 and 1";
+        QTest::newRow("sr factor") << QStringList{QStringLiteral("sr"), QStringLiteral("m.pgcn"), QStringLiteral("--factor"), QStringLiteral("100"), QStringLiteral("-o"), QStringLiteral("x.png")} << 2 << "--factor";
+        QTest::newRow("chain not gif") << QStringList{QStringLiteral("sample"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("o"), QStringLiteral("--chain"), QStringLiteral("c.mp4")} << 2 << ".gif";
         QTest::newRow("reconstruct to .txt") << QStringList{QStringLiteral("reconstruct"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("r.txt")} << 2 << "image extension";
     }
     void errorPaths()
@@ -130,6 +186,7 @@ private Q_SLOTS:
         QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(file(QStringLiteral("x.pgcn"))));
+        QVERIFY(!QFileInfo::exists(file(QStringLiteral("x.png"))));
     }
 
     void interruptSavesNothing()
