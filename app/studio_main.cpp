@@ -1,18 +1,19 @@
 // patchgencn-studio: main() and the command line of the desktop application.
-#include "enginetypes.h"
-#include "gallerypanel.h"
-#include "mainwindow.h"
-#include "samplepanel.h"
-#include "trainingpanel.h"
+#include <cstdio>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QIcon>
+#include <QListWidget>
 #include <QScreen>
 #include <QTimer>
 
-#include <cstdio>
+#include "enginetypes.h"
+#include "gallerypanel.h"
+#include "mainwindow.h"
+#include "samplepanel.h"
+#include "trainingpanel.h"
 
 using pgcn::ui::JobOutcome;
 using pgcn::ui::MainWindow;
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
     const QCommandLineOption steps(QStringLiteral("langevin-steps"), QStringLiteral("Langevin steps per scale."), QStringLiteral("N"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("N"));
     const QCommandLineOption train(QStringLiteral("train"), QStringLiteral("Start training once the image is open."));
-    const QCommandLineOption sample(QStringLiteral("sample"), QStringLiteral("After training, generate N samples."), QStringLiteral("N"));
+    const QCommandLineOption sample(QStringLiteral("sample"), QStringLiteral("Generate N samples (after --train, or from an opened project)."), QStringLiteral("N"));
     const QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window to FILE, then quit."), QStringLiteral("FILE"));
     const QCommandLineOption shotAfter(QStringLiteral("screenshot-after"),
                                        QStringLiteral("Milliseconds to wait (after the start, or after the samples with --sample)."),
@@ -132,7 +133,30 @@ int main(int argc, char **argv)
         }
         QTimer::singleShot(0, &window, &MainWindow::startTraining);
     }
-    if (!shotPath.isEmpty() && !(parser.isSet(train) && parser.isSet(sample)))
+    if (!parser.isSet(train) && parser.isSet(sample)) {
+        // A project with a trained model: sample once the worker has loaded it.
+        const int n = std::max(1, parser.value(sample).toInt());
+        auto *poll = new QTimer(&window);
+        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, n] {
+            if (window.modelInfo().trainedScales == 0)
+                return;
+            poll->stop();
+            pgcn::ui::SampleSettings s = window.samplePanel()->settings();
+            s.count = n;
+            window.samplePanel()->setSettings(s);
+            window.generate();
+        });
+        poll->start(100);
+        if (!shotPath.isEmpty())
+            QObject::connect(&window, &MainWindow::generationFinished, &window, [&window, shotPath, delay](const JobOutcome &) {
+                QTimer::singleShot(delay, &window, [&window, shotPath] {
+                    window.gallery()->listWidget()->setCurrentRow(0);
+                    grabTo(window, shotPath);
+                    window.close();
+                });
+            });
+    }
+    if (!shotPath.isEmpty() && !parser.isSet(sample))
         QTimer::singleShot(delay, &window, [&window, shotPath] {
             grabTo(window, shotPath);
             window.close();

@@ -26,15 +26,15 @@ private Q_SLOTS:
     void trainsAndSamples()
     {
         test::WorkerThread wt;
-        QSignalSpy started(wt.worker, &EngineWorker::trainingStarted);
-        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
-        QSignalSpy scales(wt.worker, &EngineWorker::scaleFinished);
-        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
-        QSignalSpy busy(wt.worker, &EngineWorker::busyChanged);
+        QSignalSpy started(&wt.relay, &test::WorkerRelay::trainingStarted);
+        QSignalSpy progress(&wt.relay, &test::WorkerRelay::trainProgress);
+        QSignalSpy scales(&wt.relay, &test::WorkerRelay::scaleFinished);
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
+        QSignalSpy busy(&wt.relay, &test::WorkerRelay::busyChanged);
         wt.worker->setSnapshotEvery(5);
 
         wt.train(test::patternQImage(), test::tinySettings(20));
-        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.wait(test::kJobTimeoutMs));
         const auto outcome = finished.first().first().value<JobOutcome>();
         QCOMPARE(outcome.kind, JobOutcome::Finished);
         QCOMPARE(outcome.trainedScales, 2);
@@ -70,19 +70,20 @@ private Q_SLOTS:
         QCOMPARE(points[1], 20);
         QVERIFY(progress.size() <= 40);
         QVERIFY(snapshots >= 2);
+        QVERIFY(test::waitForCount(busy, 2, 10000)); // busyChanged(false) follows trainingFinished
         QCOMPARE(busy.size(), 2);
 
         // Samples with a recorded chain.
-        QSignalSpy samples(wt.worker, &EngineWorker::samplesReady);
-        QSignalSpy frames(wt.worker, &EngineWorker::chainFrames);
-        QSignalSpy genDone(wt.worker, &EngineWorker::generationFinished);
+        QSignalSpy samples(&wt.relay, &test::WorkerRelay::samplesReady);
+        QSignalSpy frames(&wt.relay, &test::WorkerRelay::chainFrames);
+        QSignalSpy genDone(&wt.relay, &test::WorkerRelay::generationFinished);
         ui::SampleSettings ss;
         ss.count = 3;
         ss.seed = 7;
         ss.randomSeed = false;
         ss.recordChain = true;
         wt.generate(ss);
-        QVERIFY(genDone.wait(30000));
+        QVERIFY(genDone.wait(test::kJobTimeoutMs));
         QCOMPARE(genDone.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
         QCOMPARE(samples.size(), 1);
         const auto entries = samples.first().first().value<QVector<GalleryEntry>>();
@@ -101,21 +102,21 @@ private Q_SLOTS:
         QCOMPARE(all.last().image.size(), QSize(24, 20));
 
         // Same seed, same images.
-        QSignalSpy samples2(wt.worker, &EngineWorker::samplesReady);
-        QSignalSpy genDone2(wt.worker, &EngineWorker::generationFinished);
+        QSignalSpy samples2(&wt.relay, &test::WorkerRelay::samplesReady);
+        QSignalSpy genDone2(&wt.relay, &test::WorkerRelay::generationFinished);
         ss.recordChain = false;
         wt.generate(ss);
-        QVERIFY(genDone2.wait(30000));
+        QVERIFY(genDone2.wait(test::kJobTimeoutMs));
         QCOMPARE(samples2.first().first().value<QVector<GalleryEntry>>().first().image, entries.first().image);
     }
 
     void cancelMidRun()
     {
         test::WorkerThread wt;
-        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
-        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        QSignalSpy progress(&wt.relay, &test::WorkerRelay::trainProgress);
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
         wt.train(test::patternQImage(), test::tinySettings(100000));
-        QVERIFY(progress.wait(30000));
+        QVERIFY(progress.wait(test::kJobTimeoutMs));
         QElapsedTimer t;
         t.start();
         wt.worker->requestCancel();
@@ -132,27 +133,27 @@ private Q_SLOTS:
     {
         test::WorkerThread wt;
         wt.worker->setProgressInterval(0);
-        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
-        QSignalSpy paused(wt.worker, &EngineWorker::pausedChanged);
-        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        QSignalSpy progress(&wt.relay, &test::WorkerRelay::trainProgress);
+        QSignalSpy paused(&wt.relay, &test::WorkerRelay::pausedChanged);
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
         wt.train(test::patternQImage(), test::tinySettings(100000));
-        QVERIFY(progress.wait(30000));
+        QVERIFY(test::waitForCount(progress, 1));
         wt.worker->setPaused(true);
-        QVERIFY(paused.wait(10000));
+        QVERIFY(test::waitForCount(paused, 1, 10000));
         QCOMPARE(paused.last().first().toBool(), true);
         QTest::qWait(100);
         const auto before = progress.size();
         QTest::qWait(600);
         QCOMPARE(progress.size(), before); // nothing moves while paused
         wt.worker->setPaused(false);
-        QVERIFY(paused.wait(10000));
+        QVERIFY(test::waitForCount(paused, 2, 10000));
         QCOMPARE(paused.last().first().toBool(), false);
-        QVERIFY(progress.wait(10000));
+        QVERIFY(test::waitForCount(progress, before + 1, 10000));
         // Cancel while paused also ends the job.
         wt.worker->setPaused(true);
-        QVERIFY(paused.wait(10000));
+        QVERIFY(test::waitForCount(paused, 3, 10000));
         wt.worker->requestCancel();
-        QVERIFY(finished.wait(10000));
+        QVERIFY(test::waitForCount(finished, 1, 10000));
         QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Cancelled);
     }
 
@@ -161,12 +162,12 @@ private Q_SLOTS:
         QByteArray partial;
         {
             test::WorkerThread wt;
-            QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+            QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
             // Stop as soon as the first scale is done: the model keeps it.
             QObject::connect(wt.worker, &EngineWorker::scaleFinished, wt.worker, [w = wt.worker](int) { w->requestCancel(); },
                              Qt::DirectConnection);
             wt.train(test::patternQImage(), test::tinySettings(15));
-            QVERIFY(finished.wait(30000));
+            QVERIFY(finished.wait(test::kJobTimeoutMs));
             const auto outcome = finished.first().first().value<JobOutcome>();
             QCOMPARE(outcome.kind, JobOutcome::Cancelled);
             QCOMPARE(outcome.trainedScales, 1);
@@ -175,15 +176,15 @@ private Q_SLOTS:
         QVERIFY(!partial.isEmpty());
 
         test::WorkerThread wt;
-        QSignalSpy changed(wt.worker, &EngineWorker::modelChanged);
+        QSignalSpy changed(&wt.relay, &test::WorkerRelay::modelChanged);
         wt.load(partial);
         QVERIFY(changed.wait(10000));
         QCOMPARE(changed.first().first().value<ModelInfo>().trainedScales, 1);
 
-        QSignalSpy progress(wt.worker, &EngineWorker::trainProgress);
-        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        QSignalSpy progress(&wt.relay, &test::WorkerRelay::trainProgress);
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
         wt.train(test::patternQImage(), test::tinySettings(15), true);
-        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.wait(test::kJobTimeoutMs));
         const auto outcome = finished.first().first().value<JobOutcome>();
         QCOMPARE(outcome.kind, JobOutcome::Finished);
         QCOMPARE(outcome.trainedScales, 2);
@@ -194,7 +195,7 @@ private Q_SLOTS:
     void failuresComeBackAsOutcomes()
     {
         test::WorkerThread wt;
-        QSignalSpy finished(wt.worker, &EngineWorker::trainingFinished);
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
         ui::TrainSettings bad;
         bad.configText = QStringLiteral("this is not a configuration");
         wt.train(test::patternQImage(), bad);
@@ -210,12 +211,12 @@ private Q_SLOTS:
         QCOMPARE(outcome.kind, JobOutcome::Failed);
         QVERIFY(outcome.message.contains(QStringLiteral("image")));
 
-        QSignalSpy genDone(wt.worker, &EngineWorker::generationFinished);
+        QSignalSpy genDone(&wt.relay, &test::WorkerRelay::generationFinished);
         wt.generate(ui::SampleSettings());
         QVERIFY(genDone.wait(10000));
         QCOMPARE(genDone.first().first().value<JobOutcome>().kind, JobOutcome::Failed);
 
-        QSignalSpy loadFailed(wt.worker, &EngineWorker::modelLoadFailed);
+        QSignalSpy loadFailed(&wt.relay, &test::WorkerRelay::modelLoadFailed);
         wt.load(QByteArray("garbage"));
         QVERIFY(loadFailed.wait(10000));
     }

@@ -1,0 +1,185 @@
+#include "studiotestutil.h"
+
+#include "gallerypanel.h"
+#include "mainwindow.h"
+#include "plotpanel.h"
+#include "project.h"
+#include "trainingpanel.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+using namespace pgcn;
+using pgcn::ui::JobOutcome;
+using pgcn::ui::MainWindow;
+using pgcn::ui::Project;
+
+/** Project files: a value round trip, damaged files, and a whole studio session saved and reopened. */
+class TestStudioProject : public QObject
+{
+    Q_OBJECT
+
+    static Project sampleProject()
+    {
+        Project p;
+        p.sourceName = QStringLiteral("pattern.png");
+        p.source = test::patternQImage(24, 20);
+        p.model = QByteArray(1000, 'm');
+        p.log = {{{1, 0.5, -0.25, 0.125}, {2, 0.75, -0.5, 0.0625}}, {{1, 1.0, 2.0, 3.0}}};
+        p.gallery = {{test::patternQImage(30, 10), QStringLiteral("wide")}, {test::patternQImage(8, 8), QStringLiteral("small")}};
+        p.trainSettings = test::tinySettings(7).toVariant();
+        p.sampleSettings = ui::SampleSettings().toVariant();
+        return p;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        ui::registerEngineTypes();
+        ui::initEngine(2);
+    }
+
+    void roundTrip()
+    {
+        const Project p = sampleProject();
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("a.pgcnproj"));
+        QString error;
+        QVERIFY2(p.save(path, &error), qPrintable(error));
+        Project q;
+        QVERIFY2(q.load(path, &error), qPrintable(error));
+        QCOMPARE(q.sourceName, p.sourceName);
+        QCOMPARE(q.source.convertToFormat(QImage::Format_RGB888), p.source);
+        QCOMPARE(q.model, p.model);
+        QCOMPARE(q.log.size(), 2);
+        QCOMPARE(q.log[0].size(), 2);
+        QCOMPARE(q.log[0][1].iteration, 2);
+        QCOMPARE(q.log[0][1].energySyn, -0.5);
+        QCOMPARE(q.log[1][0].recoveryMse, 3.0);
+        QCOMPARE(q.gallery.size(), 2);
+        QCOMPARE(q.gallery[0].label, QStringLiteral("wide"));
+        QCOMPARE(q.gallery[0].image.convertToFormat(QImage::Format_RGB888), p.gallery[0].image);
+        QCOMPARE(ui::TrainSettings::fromVariant(q.trainSettings).configText, test::tinySettings(7).configText);
+        // Writing goes through QSaveFile: no temporary left behind.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1);
+    }
+
+    void rejectsDamagedFiles()
+    {
+        const QByteArray good = sampleProject().serialize();
+        Project q;
+        QString error;
+        QVERIFY(!q.deserialize(QByteArray("not a project at all"), &error));
+        QVERIFY(error.contains(QStringLiteral("not a patchgencn project")));
+        QVERIFY(!q.deserialize(good.left(good.size() / 2), &error));
+        QVERIFY(!error.isEmpty());
+        QByteArray future = good;
+        future[7] = char(99); // version field
+        QVERIFY(!q.deserialize(future, &error));
+        QVERIFY(error.contains(QStringLiteral("version")));
+        QVERIFY(q.source.isNull()); // untouched on failure
+        QVERIFY(!q.load(QStringLiteral("/nonexistent/x.pgcnproj"), &error));
+    }
+
+    void sessionSavedAndReopened()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("session.pgcnproj"));
+        int trained = 0;
+        QVector<int> logSizes;
+        {
+            MainWindow w;
+            w.setQuiet(true);
+            w.setSourceImage(test::patternQImage(), QStringLiteral("pattern.png"));
+            w.trainingPanel()->setSettings(test::tinySettings(12));
+            QSignalSpy finished(&w, &MainWindow::trainingFinished);
+            w.startTraining();
+            QCOMPARE(w.job(), MainWindow::Job::Training);
+            QVERIFY(finished.wait(test::kJobTimeoutMs));
+            QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+            QCOMPARE(w.job(), MainWindow::Job::None);
+            trained = w.modelInfo().trainedScales;
+            QCOMPARE(trained, 2);
+            for (const auto &s : w.plotPanel()->log())
+                logSizes << int(s.size());
+            QCOMPARE(logSizes, (QVector<int>{12, 12}));
+
+            QSignalSpy generated(&w, &MainWindow::generationFinished);
+            w.generate();
+            QVERIFY(generated.wait(test::kJobTimeoutMs));
+            QCOMPARE(w.gallery()->count(), 4); // SampleSettings' default count
+            QVERIFY(w.isWindowModified());
+            QVERIFY(w.saveProjectTo(path));
+            QVERIFY(!w.isWindowModified());
+        }
+        MainWindow w;
+        w.setQuiet(true);
+        QVERIFY(w.openProject(path));
+        QCOMPARE(w.gallery()->count(), 4);
+        QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().trainedScales, trained, 10000);
+        QVector<int> reopened;
+        for (const auto &s : w.plotPanel()->log())
+            reopened << int(s.size());
+        QCOMPARE(reopened, logSizes);
+        // The model works after the round trip.
+        QSignalSpy generated(&w, &MainWindow::generationFinished);
+        w.generate();
+        QVERIFY(generated.wait(test::kJobTimeoutMs));
+        QCOMPARE(generated.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        QCOMPARE(w.gallery()->count(), 8);
+        // Undo removes the new batch.
+        w.undoStack()->undo();
+        QCOMPARE(w.gallery()->count(), 4);
+        w.undoStack()->redo();
+        QCOMPARE(w.gallery()->count(), 8);
+    }
+
+    void autosaveAfterEachScaleAndResume()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("auto.pgcnproj"));
+        {
+            MainWindow w;
+            w.setQuiet(true);
+            w.setSourceImage(test::patternQImage(), QStringLiteral("pattern.png"));
+            QVERIFY(w.saveProjectTo(path)); // gives the autosave its target
+            w.trainingPanel()->setSettings(test::tinySettings(12));
+            QSignalSpy finished(&w, &MainWindow::trainingFinished);
+            // Interrupt right after the first scale, as a crash or Cancel would.
+            QObject::connect(w.worker(), &ui::EngineWorker::scaleFinished, w.worker(),
+                             [wk = w.worker()](int) { wk->requestCancel(); }, Qt::DirectConnection);
+            w.startTraining();
+            QVERIFY(finished.wait(test::kJobTimeoutMs));
+            QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Cancelled);
+            QCOMPARE(w.modelInfo().trainedScales, 1);
+        }
+        // The autosave ran on a pool thread: wait for it to land.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                Project p;
+                return p.load(path) && !p.model.isEmpty();
+            }(),
+            10000);
+        MainWindow w;
+        w.setQuiet(true);
+        QVERIFY(w.openProject(path));
+        QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().trainedScales, 1, 10000);
+        QVERIFY(w.trainingPanel()->resumeOffered());
+        QSignalSpy progress(&w, &MainWindow::progressShown);
+        QSignalSpy finished(&w, &MainWindow::trainingFinished);
+        w.startTraining();
+        QVERIFY(finished.wait(test::kJobTimeoutMs));
+        QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        QCOMPARE(w.modelInfo().trainedScales, 2);
+        for (const auto &args : std::as_const(progress))
+            QCOMPARE(args.first().value<ui::TrainStatus>().scale, 1);
+    }
+};
+
+QTEST_MAIN(TestStudioProject)
+#include "test_studio_project.moc"

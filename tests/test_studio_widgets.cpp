@@ -1,0 +1,192 @@
+#include "studiotestutil.h"
+
+#include "chainpanel.h"
+#include "gallerypanel.h"
+#include "imagecanvas.h"
+#include "mainwindow.h"
+#include "zoomable.h"
+
+#include <QAction>
+#include <QListWidget>
+#include <QMouseEvent>
+#include <QMenuBar>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+#include <QElapsedTimer>
+
+using namespace pgcn;
+
+/** The studio's widgets on their own: zoom, canvas, gallery with undo and export, chain scrubbing, menus. */
+class TestStudioWidgets : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        ui::registerEngineTypes();
+    }
+
+    void zoomSteps()
+    {
+        ui::Zoomable z;
+        QSignalSpy spy(&z, &ui::Zoomable::scaleChanged);
+        z.zoomIn();
+        QCOMPARE(z.scale(), 1.5);
+        z.zoomOut();
+        z.zoomOut();
+        QCOMPARE(z.scale(), 0.75);
+        z.setScale(1000);
+        QCOMPARE(z.scale(), ui::Zoomable::kMaxScale);
+        QVERIFY(!z.canZoomIn());
+        z.resetZoom();
+        QCOMPARE(z.scale(), 1.0);
+        QCOMPARE(spy.size(), 5);
+        z.setScale(1.0);
+        QCOMPARE(spy.size(), 5); // no signal without a change
+    }
+
+    void canvasZoomAndPaint()
+    {
+        ui::ImageCanvas canvas;
+        canvas.resize(400, 300);
+        canvas.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&canvas));
+        QImage big(1600, 1200, QImage::Format_RGB888);
+        big.fill(Qt::darkCyan);
+        canvas.setImage(big);
+        QVERIFY(canvas.zoomable()->scale() < 0.3); // fitted
+        canvas.actualSize();
+        QCOMPARE(canvas.zoomable()->scale(), 1.0);
+        QVERIFY(!canvas.fitToWindow());
+        QVERIFY(canvas.horizontalScrollBar()->maximum() > 0);
+        // Painting at 100% and 800% stays cheap: only the visible pixels are drawn.
+        for (qreal s : {1.0, 8.0}) {
+            canvas.zoomable()->setScale(s);
+            QElapsedTimer t;
+            t.start();
+            for (int i = 0; i < 20; ++i)
+                canvas.viewport()->repaint();
+            const double ms = t.nsecsElapsed() / 1e6 / 20.0;
+            qInfo("canvas repaint at %d%%: %.2f ms", int(s * 100), ms);
+            QVERIFY(ms < 16.0);
+        }
+        // Ctrl+wheel zooms around the cursor.
+        const qreal before = canvas.zoomable()->scale();
+        QWheelEvent wheel(QPointF(200, 150), canvas.viewport()->mapToGlobal(QPointF(200, 150)), QPoint(), QPoint(0, 120),
+                          Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(canvas.viewport(), &wheel);
+        QVERIFY(canvas.zoomable()->scale() > before);
+        // Space+drag pans.
+        const int h0 = canvas.horizontalScrollBar()->value(), v0 = canvas.verticalScrollBar()->value();
+        QTest::keyPress(&canvas, Qt::Key_Space);
+        QWidget *vp = canvas.viewport();
+        QMouseEvent press(QEvent::MouseButtonPress, QPointF(200, 150), vp->mapToGlobal(QPointF(200, 150)), Qt::LeftButton,
+                          Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(vp, &press);
+        QMouseEvent move(QEvent::MouseMove, QPointF(150, 110), vp->mapToGlobal(QPointF(150, 110)), Qt::NoButton,
+                         Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(vp, &move);
+        QMouseEvent release(QEvent::MouseButtonRelease, QPointF(150, 110), vp->mapToGlobal(QPointF(150, 110)), Qt::LeftButton,
+                            Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(vp, &release);
+        QTest::keyRelease(&canvas, Qt::Key_Space);
+        QCOMPARE(canvas.horizontalScrollBar()->value(), h0 + 50);
+        QCOMPARE(canvas.verticalScrollBar()->value(), v0 + 40);
+        canvas.fitInView();
+        QVERIFY(canvas.fitToWindow());
+    }
+
+    void galleryUndoAndExport()
+    {
+        QUndoStack stack;
+        ui::GalleryPanel gallery(&stack);
+        gallery.addEntries({{test::patternQImage(), QStringLiteral("a")}, {test::patternQImage(12, 10), QStringLiteral("b")}});
+        gallery.addEntries({{test::patternQImage(8, 8), QStringLiteral("c")}});
+        QCOMPARE(gallery.count(), 3);
+        gallery.listWidget()->item(1)->setSelected(true);
+        gallery.removeSelected();
+        QCOMPARE(gallery.count(), 2);
+        QCOMPARE(gallery.entries()[1].label, QStringLiteral("c"));
+        stack.undo();
+        QCOMPARE(gallery.count(), 3);
+        QCOMPARE(gallery.entries()[1].label, QStringLiteral("b"));
+        stack.undo();
+        QCOMPARE(gallery.count(), 2);
+        stack.redo();
+        QCOMPARE(gallery.count(), 3);
+        gallery.clearAll();
+        QCOMPARE(gallery.count(), 0);
+        stack.undo();
+        QCOMPARE(gallery.count(), 3);
+
+        QSignalSpy activated(&gallery, &ui::GalleryPanel::entryActivated);
+        gallery.listWidget()->setCurrentRow(2);
+        QCOMPARE(activated.size(), 1);
+        QCOMPARE(activated.first().first().value<ui::GalleryEntry>().label, QStringLiteral("c"));
+
+        QTemporaryDir dir;
+        QString error;
+        for (const QString &ext : {QStringLiteral("png"), QStringLiteral("jpg"), QStringLiteral("webp"), QStringLiteral("tif")}) {
+            const QStringList written = ui::GalleryPanel::exportTo(gallery.entries(), dir.path(), QStringLiteral("s"), ext, &error);
+            QCOMPARE(written.size(), 3);
+            QImage back(written.first());
+            QVERIFY2(!back.isNull() || ext == QStringLiteral("webp"), qPrintable(written.first()));
+            if (!back.isNull())
+                QCOMPARE(back.size(), QSize(24, 20));
+        }
+        QVERIFY(!ui::GalleryPanel::exportOne(test::patternQImage(), QStringLiteral("/nonexistent/dir/x.png"), &error));
+        QVERIFY(!error.isEmpty());
+    }
+
+    void chainScrubbing()
+    {
+        ui::ChainPanel chain;
+        QVector<ui::ChainFrame> frames;
+        for (int i = 0; i <= 10; ++i)
+            frames.append({0, 2, i, 10, test::patternQImage(12, 10)});
+        chain.appendFrames(frames.mid(0, 5));
+        QCOMPARE(chain.currentFrame(), 4); // follows the newest
+        chain.appendFrames(frames.mid(5));
+        QCOMPARE(chain.currentFrame(), 10);
+        chain.slider()->setValue(3);
+        QCOMPARE(chain.currentFrame(), 3);
+        chain.appendFrames({{1, 2, 0, 10, test::patternQImage()}});
+        QCOMPARE(chain.frameCount(), 12);
+        QCOMPARE(chain.currentFrame(), 3); // scrubbed back: stays put
+        chain.clear();
+        QCOMPARE(chain.frameCount(), 0);
+    }
+
+    void menusAndShortcuts()
+    {
+        ui::MainWindow w;
+        w.setQuiet(true);
+        QStringList menus;
+        for (QAction *a : w.menuBar()->actions())
+            menus << a->text().remove(QLatin1Char('&'));
+        QCOMPARE(menus, (QStringList{QStringLiteral("File"), QStringLiteral("Edit"), QStringLiteral("View"),
+                                     QStringLiteral("Model"), QStringLiteral("Help")}));
+        QHash<QString, QString> shortcuts;
+        for (QAction *a : w.findChildren<QAction *>())
+            for (const QKeySequence &k : a->shortcuts())
+                shortcuts.insert(k.toString(), a->text());
+        for (const char *key : {"Ctrl+O", "Ctrl+S", "Ctrl+Shift+S", "Ctrl+E", "Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+0", "Ctrl+1"})
+            QVERIFY2(shortcuts.contains(QString::fromLatin1(key)), key);
+        // Undo reaches the gallery through the window's stack.
+        w.gallery()->addEntries({{test::patternQImage(), QStringLiteral("x")}});
+        QVERIFY(w.isWindowModified());
+        w.undoStack()->undo();
+        QCOMPARE(w.gallery()->count(), 0);
+    }
+};
+
+QTEST_MAIN(TestStudioWidgets)
+#include "test_studio_widgets.moc"

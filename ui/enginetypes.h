@@ -1,0 +1,156 @@
+#pragma once
+
+#include <QImage>
+#include <QMetaType>
+#include <QSize>
+#include <QString>
+#include <QVariantMap>
+#include <QVector>
+
+namespace pgcn::ui {
+
+/**
+ * The training choices of the studio's panel. The worker turns them into a
+ * pgcn::TrainConfig; `configText` (TrainConfig::toText) overrides everything
+ * when set, so tests and projects can carry an exact configuration.
+ */
+struct TrainSettings
+{
+    QString preset = QStringLiteral("quick");
+    int maxSize = 0;        ///< 0: the preset's value
+    int scales = 0;         ///< 0: the preset's value
+    int iterations = 0;     ///< 0: the preset's value
+    int langevinSteps = 0;  ///< 0: the preset's value
+    QString device = QStringLiteral("auto");
+    quint64 seed = 0;
+    QString configText;
+
+    QVariantMap toVariant() const;
+    static TrainSettings fromVariant(const QVariantMap &map);
+};
+
+/** The preset's own values, to fill the training panel's fields. */
+TrainSettings presetSettings(const QString &preset);
+QStringList presetNames();
+bool cudaPresent();
+/** Sets the engine's CPU thread count once (0: all cores); later calls do nothing. */
+void initEngine(int threads);
+
+/** One training iteration's scalars, kept in the log and plotted. */
+struct ProgressPoint
+{
+    int iteration = 0;
+    double energyReal = 0;
+    double energySyn = 0;
+    double recoveryMse = 0;
+};
+
+/**
+ * A coalesced report from the training loop: the iterations since the last
+ * report (all at one scale) and, when a snapshot came by, the images.
+ */
+struct TrainStatus
+{
+    int scale = 0;
+    int numScales = 0;
+    int iteration = 0;
+    int iterations = 0;
+    double elapsedSeconds = 0;
+    double etaSeconds = 0;
+    double learningRate = 0;
+    bool recoveryFailing = false;
+    QVector<ProgressPoint> points;
+    QImage synthesis;   ///< null unless a snapshot arrived
+    QImage recovery;
+};
+
+/** What the studio shows about the worker's model. */
+struct ModelInfo
+{
+    int numScales = 0;
+    int trainedScales = 0;
+    QVector<QSize> sizes;       ///< per scale, coarsest first
+    QVector<QImage> reals;      ///< the real image at every scale
+    QString description;
+    QString configText;
+};
+
+/** How a job ended. */
+struct JobOutcome
+{
+    enum Kind { Finished, Cancelled, Failed };
+    Kind kind = Finished;
+    QString message;        ///< what happened, for the user
+    QString hint;           ///< what to change (failures)
+    int trainedScales = 0;
+    QByteArray modelBytes;  ///< the model file after a training job (may be partial)
+};
+
+/** The sample panel's request. */
+struct SampleSettings
+{
+    int count = 4;
+    bool absoluteSize = false;
+    int width = 0;
+    int height = 0;
+    double scaleW = 1.0;
+    double scaleH = 1.0;
+    int startScale = 0;
+    quint64 seed = 0;
+    bool randomSeed = true;
+    bool recordChain = true;
+
+    QVariantMap toVariant() const;
+    static SampleSettings fromVariant(const QVariantMap &map);
+};
+
+/** One generated image with a caption. */
+struct GalleryEntry
+{
+    QImage image;
+    QString label;
+};
+
+/** One step of a recorded chain (a small copy of its first image). */
+struct ChainFrame
+{
+    int scale = 0;
+    int numScales = 0;
+    int step = 0;
+    int steps = 0;
+    QImage image;
+};
+
+/**
+ * One image task of the studio (editing, harmonization, style transfer,
+ * super-resolution), sent to the worker by value. Masks are Grayscale8
+ * (255 = re-synthesize) and must have the image's size.
+ */
+struct TaskRequest
+{
+    enum Kind { Edit, Harmonize, Inject, SuperResolve };
+    Kind kind = Edit;
+    QImage image;
+    QImage mask;
+    int startScale = 1;
+    double feather = 4.0;
+    double factor = 2.0;
+    quint64 seed = 0;
+    bool recordChain = true;
+};
+
+/** The gallery label of a task's result (e.g. "SR \u00d72", "edit from scale 2"). */
+QString taskLabel(const TaskRequest &request);
+
+void registerEngineTypes();
+
+} // namespace pgcn::ui
+
+Q_DECLARE_METATYPE(pgcn::ui::TrainSettings)
+Q_DECLARE_METATYPE(pgcn::ui::TrainStatus)
+Q_DECLARE_METATYPE(pgcn::ui::ModelInfo)
+Q_DECLARE_METATYPE(pgcn::ui::JobOutcome)
+Q_DECLARE_METATYPE(pgcn::ui::SampleSettings)
+Q_DECLARE_METATYPE(pgcn::ui::GalleryEntry)
+Q_DECLARE_METATYPE(pgcn::ui::ChainFrame)
+Q_DECLARE_METATYPE(pgcn::ui::TaskRequest)

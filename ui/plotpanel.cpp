@@ -1,0 +1,217 @@
+#include "plotpanel.h"
+
+#include <cmath>
+
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QSignalBlocker>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+namespace pgcn::ui {
+
+namespace {
+
+constexpr int kMaxPlotted = 1500;
+
+QChartView *makeView(QChart *chart, QWidget *parent)
+{
+    chart->legend()->setAlignment(Qt::AlignTop);
+    chart->setMargins(QMargins(2, 2, 2, 2));
+    chart->setBackgroundRoundness(0);
+    auto *view = new QChartView(chart, parent);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(130);
+    return view;
+}
+
+void setRange(QValueAxis *axis, double lo, double hi)
+{
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+        return;
+    if (hi - lo < 1e-9) {
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    const double pad = (hi - lo) * 0.05;
+    axis->setRange(lo - pad, hi + pad);
+}
+
+} // namespace
+
+PlotPanel::PlotPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_scaleBox(new QComboBox(this))
+    , m_real(new QLineSeries)
+    , m_syn(new QLineSeries)
+    , m_mse(new QLineSeries)
+    , m_energyX(new QValueAxis)
+    , m_energyY(new QValueAxis)
+    , m_mseX(new QValueAxis)
+    , m_mseY(new QValueAxis)
+{
+    setObjectName(QStringLiteral("plotPanel"));
+    m_real->setName(tr("E(real)"));
+    m_syn->setName(tr("E(synthesised)"));
+    m_mse->setName(tr("recovery MSE"));
+    m_real->setColor(QColor(0x1f, 0x77, 0xb4));
+    m_syn->setColor(QColor(0xff, 0x7f, 0x0e));
+    m_mse->setColor(QColor(0x2c, 0xa0, 0x2c));
+
+    auto *energy = new QChart;
+    energy->addSeries(m_real);
+    energy->addSeries(m_syn);
+    energy->addAxis(m_energyX, Qt::AlignBottom);
+    energy->addAxis(m_energyY, Qt::AlignLeft);
+    for (QLineSeries *s : {m_real, m_syn}) {
+        s->attachAxis(m_energyX);
+        s->attachAxis(m_energyY);
+    }
+    auto *mse = new QChart;
+    mse->addSeries(m_mse);
+    mse->addAxis(m_mseX, Qt::AlignBottom);
+    mse->addAxis(m_mseY, Qt::AlignLeft);
+    m_mse->attachAxis(m_mseX);
+    m_mse->attachAxis(m_mseY);
+    for (QValueAxis *a : {m_energyX, m_mseX}) {
+        a->setLabelFormat(QStringLiteral("%.0f"));
+        a->setTickCount(5);
+        a->setRange(0, 1);
+    }
+    m_energyY->setLabelFormat(QStringLiteral("%.3g"));
+    m_energyY->setTickCount(4);
+    m_mseY->setTickCount(4);
+    m_mseY->setLabelFormat(QStringLiteral("%.3f"));
+    m_energyView = makeView(energy, this);
+    m_mseView = makeView(mse, this);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Scale:"), this));
+    top->addWidget(m_scaleBox, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_energyView, 1);
+    layout->addWidget(m_mseView, 1);
+    rebuildCombo();
+    connect(m_scaleBox, &QComboBox::currentIndexChanged, this, [this] {
+        m_dirty = true;
+        refresh();
+    });
+}
+
+void PlotPanel::rebuildCombo()
+{
+    const QSignalBlocker block(m_scaleBox);
+    const int current = m_scaleBox->currentIndex();
+    m_scaleBox->clear();
+    m_scaleBox->addItem(tr("Follow training"));
+    for (int s = 0; s < m_log.size(); ++s)
+        m_scaleBox->addItem(tr("Scale %1").arg(s + 1));
+    m_scaleBox->setCurrentIndex(current >= 0 && current < m_scaleBox->count() ? current : 0);
+}
+
+void PlotPanel::setScaleCount(int count)
+{
+    if (count == m_log.size())
+        return;
+    m_log.resize(count);
+    rebuildCombo();
+    m_dirty = true;
+}
+
+void PlotPanel::setLog(const QVector<QVector<ProgressPoint>> &log)
+{
+    m_log = log;
+    m_trainingScale = 0;
+    for (int s = 0; s < m_log.size(); ++s)
+        if (!m_log[s].isEmpty())
+            m_trainingScale = s;
+    rebuildCombo();
+    m_dirty = true;
+    refresh();
+}
+
+void PlotPanel::appendPoints(int scale, const QVector<ProgressPoint> &points)
+{
+    if (scale < 0)
+        return;
+    if (scale >= m_log.size())
+        setScaleCount(scale + 1);
+    QVector<ProgressPoint> &dst = m_log[scale];
+    for (const ProgressPoint &p : points) {
+        // A resumed scale starts over: keep the log consistent with the model.
+        if (!dst.isEmpty() && p.iteration <= dst.last().iteration)
+            dst.clear();
+        dst.append(p);
+    }
+    m_trainingScale = scale;
+    m_dirty = true;
+}
+
+void PlotPanel::truncate(int scale)
+{
+    for (int s = std::max(0, scale); s < m_log.size(); ++s)
+        m_log[s].clear();
+    m_dirty = true;
+}
+
+void PlotPanel::clear()
+{
+    m_log.clear();
+    m_trainingScale = 0;
+    rebuildCombo();
+    m_dirty = true;
+    refresh();
+}
+
+int PlotPanel::shownScale() const
+{
+    const int pick = m_scaleBox->currentIndex();
+    return pick <= 0 ? m_trainingScale : pick - 1;
+}
+
+void PlotPanel::refresh()
+{
+    const int scale = shownScale();
+    if (!m_dirty && scale == m_drawnScale)
+        return;
+    m_dirty = false;
+    m_drawnScale = scale;
+    const QVector<ProgressPoint> empty;
+    const QVector<ProgressPoint> &pts = scale >= 0 && scale < m_log.size() ? m_log[scale] : empty;
+    const int stride = std::max<int>(1, int((pts.size() + kMaxPlotted - 1) / kMaxPlotted));
+    QList<QPointF> real, syn, mse;
+    real.reserve(pts.size() / stride + 1);
+    syn.reserve(pts.size() / stride + 1);
+    mse.reserve(pts.size() / stride + 1);
+    double eLo = INFINITY, eHi = -INFINITY, mLo = INFINITY, mHi = -INFINITY;
+    for (int i = 0; i < pts.size(); i += stride) {
+        const ProgressPoint &p = pts[i];
+        real.append(QPointF(p.iteration, p.energyReal));
+        syn.append(QPointF(p.iteration, p.energySyn));
+        mse.append(QPointF(p.iteration, p.recoveryMse));
+        eLo = std::min({eLo, p.energyReal, p.energySyn});
+        eHi = std::max({eHi, p.energyReal, p.energySyn});
+        mLo = std::min(mLo, p.recoveryMse);
+        mHi = std::max(mHi, p.recoveryMse);
+    }
+    m_real->replace(real);
+    m_syn->replace(syn);
+    m_mse->replace(mse);
+    const int lastIt = pts.isEmpty() ? 1 : std::max(1, pts.last().iteration);
+    m_energyX->setRange(0, lastIt);
+    m_mseX->setRange(0, lastIt);
+    if (!pts.isEmpty()) {
+        setRange(m_energyY, eLo, eHi);
+        setRange(m_mseY, std::max(0.0, mLo), mHi);
+    }
+    m_real->setName(tr("E(real), scale %1").arg(scale + 1));
+    m_syn->setName(tr("E(synthesised)"));
+    m_mse->setName(tr("recovery MSE, scale %1").arg(scale + 1));
+}
+
+} // namespace pgcn::ui

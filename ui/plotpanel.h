@@ -1,0 +1,58 @@
+#pragma once
+
+#include "enginetypes.h"
+
+#include <QWidget>
+
+class QChart;
+class QChartView;
+class QComboBox;
+class QLineSeries;
+class QValueAxis;
+
+namespace pgcn::ui {
+
+/**
+ * Training curves with Qt Charts, one scale at a time: the energy of the
+ * real image against that of the synthesised ones, and the recovery MSE,
+ * per iteration. Follows the scale in training unless the user picks one.
+ * Holds the training log; points are appended cheaply and drawn on refresh().
+ */
+class PlotPanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit PlotPanel(QWidget *parent = nullptr);
+
+    const QVector<QVector<ProgressPoint>> &log() const { return m_log; }
+    void setLog(const QVector<QVector<ProgressPoint>> &log);
+    void setScaleCount(int count);
+    void appendPoints(int scale, const QVector<ProgressPoint> &points);
+    /** Drops the log from `scale` on (a scale trained again). */
+    void truncate(int scale);
+    void clear();
+    /** Redraws the series if anything changed since the last call. */
+    void refresh();
+    int shownScale() const;
+
+private:
+    void rebuildCombo();
+
+    QComboBox *m_scaleBox;
+    QChartView *m_energyView;
+    QChartView *m_mseView;
+    QLineSeries *m_real;
+    QLineSeries *m_syn;
+    QLineSeries *m_mse;
+    QValueAxis *m_energyX;
+    QValueAxis *m_energyY;
+    QValueAxis *m_mseX;
+    QValueAxis *m_mseY;
+    QVector<QVector<ProgressPoint>> m_log;
+    int m_trainingScale = 0;
+    bool m_dirty = true;
+    int m_drawnScale = -1;
+};
+
+} // namespace pgcn::ui

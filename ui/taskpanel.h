@@ -1,0 +1,91 @@
+#pragma once
+
+#include "enginetypes.h"
+
+#include <QColor>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QToolButton;
+
+namespace pgcn::ui {
+
+class MaskLayer;
+class ObjectOverlay;
+
+/**
+ * The image-task dock: the mask (brush, hardness, overlay, feather, fill /
+ * invert / clear, load / save), the task to run on the canvas image
+ * (editing, harmonization, style transfer, super-resolution) with its start
+ * scale or factor, the object placed for harmonization, and the energy
+ * overlay's opacity. It edits the mask and object directly; everything that
+ * needs the window (files, the worker) goes out as a signal.
+ */
+class TaskPanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent = nullptr);
+
+    TaskRequest::Kind kind() const;
+    void setKind(TaskRequest::Kind kind);
+    /** 0-based start scale. */
+    int startScale() const;
+    void setStartScale(int scale);
+    double factor() const;
+    void setFactor(double factor);
+    QColor paintColor() const { return m_paintColor; }
+    /** Proposes the start scale of the chosen task for a model of `trainedScales`. */
+    void setModel(int trainedScales);
+    void setBusy(bool busy);
+
+    QPushButton *runButton() const { return m_run; }
+    QSpinBox *brushSpin() const { return m_brush; }
+
+Q_SIGNALS:
+    void runRequested();
+    void cancelRequested();
+    void loadMaskRequested();
+    void saveMaskRequested();
+    void loadObjectRequested();
+    void flattenRequested();
+    void loadContentRequested();
+    void paintColorChanged(const QColor &color);
+    void heatOpacityChanged(qreal opacity);
+
+private:
+    void proposeStartScale();
+    void updateEnabled();
+    void syncObjectFields();
+
+    MaskLayer *m_mask;
+    ObjectOverlay *m_object;
+    QSpinBox *m_brush;
+    QSpinBox *m_hardness;
+    QSlider *m_opacity;
+    QCheckBox *m_showMask;
+    QDoubleSpinBox *m_feather;
+    QToolButton *m_colorButton;
+    QColor m_paintColor = QColor(200, 60, 40);
+    QComboBox *m_kind;
+    QSpinBox *m_startScale;
+    QDoubleSpinBox *m_factor;
+    QPushButton *m_run;
+    QPushButton *m_cancel;
+    QPushButton *m_flatten;
+    QDoubleSpinBox *m_objX;
+    QDoubleSpinBox *m_objY;
+    QDoubleSpinBox *m_objScale;
+    QDoubleSpinBox *m_objRotation;
+    QSlider *m_heatOpacity;
+    int m_trainedScales = 0;
+    bool m_busy = false;
+};
+
+} // namespace pgcn::ui

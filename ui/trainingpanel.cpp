@@ -1,0 +1,181 @@
+#include "trainingpanel.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QIcon>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
+
+namespace pgcn::ui {
+
+TrainingPanel::TrainingPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_preset(new QComboBox(this))
+    , m_maxSize(new QSpinBox(this))
+    , m_scales(new QSpinBox(this))
+    , m_iterations(new QSpinBox(this))
+    , m_langevin(new QSpinBox(this))
+    , m_device(new QComboBox(this))
+    , m_deviceInfo(new QLabel(this))
+    , m_seed(new QSpinBox(this))
+    , m_modelStatus(new QLabel(this))
+    , m_start(new QPushButton(QIcon(QStringLiteral(":/icons/train.svg")), tr("Start"), this))
+    , m_pause(new QPushButton(QIcon(QStringLiteral(":/icons/pause.svg")), tr("Pause"), this))
+    , m_cancel(new QPushButton(QIcon(QStringLiteral(":/icons/cancel.svg")), tr("Cancel"), this))
+{
+    setObjectName(QStringLiteral("trainingPanel"));
+    for (const QString &name : presetNames())
+        m_preset->addItem(name, name);
+    m_preset->setToolTip(tr("quick: minutes on a CPU; balanced: better quality; paper: the reference schedule"));
+    m_maxSize->setRange(8, 4096);
+    m_maxSize->setSuffix(tr(" px"));
+    m_maxSize->setToolTip(tr("Longer side of the finest scale"));
+    m_scales->setRange(1, 20);
+    m_iterations->setRange(1, 1000000);
+    m_iterations->setToolTip(tr("Iterations per scale"));
+    m_langevin->setRange(1, 10000);
+    m_langevin->setToolTip(tr("Langevin steps per scale (the coarsest scale gets twice as many)"));
+    m_seed->setRange(0, std::numeric_limits<int>::max());
+
+    m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
+    m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
+    m_device->addItem(tr("CUDA"), QStringLiteral("cuda"));
+    const bool cuda = cudaPresent();
+    if (!cuda) {
+        if (auto *model = qobject_cast<QStandardItemModel *>(m_device->model()))
+            model->item(2)->setEnabled(false);
+    }
+    m_deviceInfo->setText(cuda ? tr("CUDA available") : tr("CUDA not available: training runs on the CPU"));
+    m_deviceInfo->setWordWrap(true);
+    m_deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
+
+    m_pause->setCheckable(true);
+    m_modelStatus->setWordWrap(true);
+    m_modelStatus->setText(tr("No model yet."));
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Preset:"), m_preset);
+    form->addRow(tr("&Max size:"), m_maxSize);
+    form->addRow(tr("S&cales:"), m_scales);
+    form->addRow(tr("&Iterations:"), m_iterations);
+    form->addRow(tr("&Langevin steps:"), m_langevin);
+    form->addRow(tr("&Device:"), m_device);
+    form->addRow(QString(), m_deviceInfo);
+    form->addRow(tr("S&eed:"), m_seed);
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_pause);
+    buttons->addWidget(m_cancel);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_modelStatus);
+    layout->addLayout(buttons);
+    layout->addStretch(1);
+
+    connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
+        applyPreset(m_preset->currentData().toString());
+        Q_EMIT settingsChanged();
+    });
+    for (QSpinBox *box : {m_maxSize, m_scales, m_iterations, m_langevin, m_seed})
+        connect(box, &QSpinBox::valueChanged, this, [this] {
+            m_configText.clear();
+            Q_EMIT settingsChanged();
+        });
+    connect(m_device, &QComboBox::currentIndexChanged, this, &TrainingPanel::settingsChanged);
+    connect(m_start, &QPushButton::clicked, this, &TrainingPanel::startRequested);
+    connect(m_pause, &QPushButton::toggled, this, [this](bool on) {
+        m_pause->setText(on ? tr("Resume") : tr("Pause"));
+        m_pause->setIcon(QIcon(on ? QStringLiteral(":/icons/train.svg") : QStringLiteral(":/icons/pause.svg")));
+        Q_EMIT pauseToggled(on);
+    });
+    connect(m_cancel, &QPushButton::clicked, this, &TrainingPanel::cancelRequested);
+
+    applyPreset(QStringLiteral("quick"));
+    updateButtons();
+}
+
+void TrainingPanel::applyPreset(const QString &name)
+{
+    const TrainSettings p = presetSettings(name);
+    const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin);
+    m_maxSize->setValue(p.maxSize);
+    m_scales->setValue(p.scales);
+    m_iterations->setValue(p.iterations);
+    m_langevin->setValue(p.langevinSteps);
+    m_configText.clear();
+}
+
+TrainSettings TrainingPanel::settings() const
+{
+    TrainSettings s;
+    s.preset = m_preset->currentData().toString();
+    s.maxSize = m_maxSize->value();
+    s.scales = m_scales->value();
+    s.iterations = m_iterations->value();
+    s.langevinSteps = m_langevin->value();
+    s.device = m_device->currentData().toString();
+    s.seed = quint64(m_seed->value());
+    s.configText = m_configText;
+    return s;
+}
+
+void TrainingPanel::setSettings(const TrainSettings &s)
+{
+    {
+        const QSignalBlocker b0(m_preset);
+        const int i = m_preset->findData(s.preset);
+        m_preset->setCurrentIndex(i >= 0 ? i : 0);
+    }
+    const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin), b5(m_seed), b6(m_device);
+    if (s.maxSize > 0)
+        m_maxSize->setValue(s.maxSize);
+    if (s.scales > 0)
+        m_scales->setValue(s.scales);
+    if (s.iterations > 0)
+        m_iterations->setValue(s.iterations);
+    if (s.langevinSteps > 0)
+        m_langevin->setValue(s.langevinSteps);
+    m_seed->setValue(int(std::min<quint64>(s.seed, quint64(std::numeric_limits<int>::max()))));
+    const int d = m_device->findData(s.device);
+    m_device->setCurrentIndex(d >= 0 && (d != 2 || cudaPresent()) ? d : 0);
+    m_configText = s.configText;
+}
+
+void TrainingPanel::setState(State state)
+{
+    m_state = state;
+    updateButtons();
+}
+
+void TrainingPanel::setModelStatus(const QString &text, bool canResume)
+{
+    m_modelStatus->setText(text);
+    m_canResume = canResume;
+    updateButtons();
+}
+
+void TrainingPanel::updateButtons()
+{
+    const bool running = m_state == State::Training || m_state == State::Paused;
+    m_start->setEnabled(m_state == State::Idle);
+    m_start->setText(m_canResume ? tr("Resume training") : tr("Start"));
+    m_pause->setEnabled(running);
+    m_cancel->setEnabled(running);
+    if (!running && m_pause->isChecked()) {
+        const QSignalBlocker block(m_pause);
+        m_pause->setChecked(false);
+        m_pause->setText(tr("Pause"));
+        m_pause->setIcon(QIcon(QStringLiteral(":/icons/pause.svg")));
+    }
+    for (QWidget *w : std::initializer_list<QWidget *>{m_preset, m_maxSize, m_scales, m_iterations, m_langevin, m_device, m_seed})
+        w->setEnabled(m_state == State::Idle);
+}
+
+} // namespace pgcn::ui

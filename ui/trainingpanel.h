@@ -1,0 +1,67 @@
+#pragma once
+
+#include "enginetypes.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace pgcn::ui {
+
+/**
+ * The training dock: preset, sizes, iterations, Langevin steps, device and
+ * seed, plus Start / Pause-Resume / Cancel. It only collects choices and
+ * reports button presses; the main window decides what they do.
+ */
+class TrainingPanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    enum class State { Idle, Training, Paused, Busy };
+
+    explicit TrainingPanel(QWidget *parent = nullptr);
+
+    TrainSettings settings() const;
+    void setSettings(const TrainSettings &settings);
+    void setState(State state);
+    State state() const { return m_state; }
+    /** Shows how far the current model got (and whether Start resumes). */
+    void setModelStatus(const QString &text, bool canResume);
+    bool resumeOffered() const { return m_canResume; }
+
+    QPushButton *startButton() const { return m_start; }
+    QPushButton *pauseButton() const { return m_pause; }
+    QPushButton *cancelButton() const { return m_cancel; }
+
+Q_SIGNALS:
+    void startRequested();
+    void pauseToggled(bool paused);
+    void cancelRequested();
+    void settingsChanged();
+
+private:
+    void applyPreset(const QString &name);
+    void updateButtons();
+
+    QComboBox *m_preset;
+    QSpinBox *m_maxSize;
+    QSpinBox *m_scales;
+    QSpinBox *m_iterations;
+    QSpinBox *m_langevin;
+    QComboBox *m_device;
+    QLabel *m_deviceInfo;
+    QSpinBox *m_seed;
+    QLabel *m_modelStatus;
+    QPushButton *m_start;
+    QPushButton *m_pause;
+    QPushButton *m_cancel;
+    State m_state = State::Idle;
+    bool m_canResume = false;
+    QString m_configText;
+};
+
+} // namespace pgcn::ui
