@@ -3,6 +3,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QIcon>
 #include <QListWidget>
@@ -12,6 +13,7 @@
 #include "enginetypes.h"
 #include "gallerypanel.h"
 #include "mainwindow.h"
+#include "masktools.h"
 #include "samplepanel.h"
 #include "trainingpanel.h"
 
@@ -60,7 +62,9 @@ int main(int argc, char **argv)
                                        QStringLiteral("Milliseconds to wait (after the start, or after the samples with --sample)."),
                                        QStringLiteral("MS"), QStringLiteral("1000"));
     const QCommandLineOption size(QStringLiteral("window-size"), QStringLiteral("Window size, e.g. 1360x860."), QStringLiteral("WxH"));
-    parser.addOptions({smoke, threads, preset, maxSize, scales, iters, steps, seed, train, sample, shot, shotAfter, size});
+    const QCommandLineOption maskOpt(QStringLiteral("mask"), QStringLiteral("Load a mask (same size as the image) for the editing tasks."), QStringLiteral("FILE"));
+    const QCommandLineOption editOpt(QStringLiteral("edit"), QStringLiteral("After --train, re-synthesize the masked region (the screenshot follows the result)."));
+    parser.addOptions({smoke, threads, preset, maxSize, scales, iters, steps, seed, train, sample, shot, shotAfter, size, maskOpt, editOpt});
     parser.process(app);
 
     pgcn::ui::initEngine(parser.value(threads).toInt());
@@ -98,6 +102,17 @@ int main(int argc, char **argv)
 
     window.show();
 
+    if (parser.isSet(maskOpt)) {
+        if (!window.loadMaskFile(parser.value(maskOpt)) && scripted)
+            return 1;
+        // Show the mask tools: the task dock in front, the mask brush chosen.
+        if (auto *dock = window.findChild<QDockWidget *>(QStringLiteral("taskDock")))
+            dock->raise();
+        const auto tools = window.toolManager()->tools();
+        if (tools.size() > 1)
+            window.toolManager()->selectTool(tools.at(1));
+    }
+
     if (parser.isSet(smoke)) {
         QTimer::singleShot(300, &window, [&window] {
             QApplication::processEvents();
@@ -111,7 +126,20 @@ int main(int argc, char **argv)
 
     const int delay = parser.value(shotAfter).toInt();
     const QString shotPath = parser.value(shot);
-    if (parser.isSet(train)) {
+    if (parser.isSet(train) && parser.isSet(editOpt)) {
+        QObject::connect(&window, &MainWindow::trainingFinished, &window, [&window](const JobOutcome &o) {
+            if (o.kind == JobOutcome::Finished)
+                QTimer::singleShot(0, &window, &MainWindow::runTask);
+        });
+        if (!shotPath.isEmpty())
+            QObject::connect(&window, &MainWindow::generationFinished, &window, [&window, shotPath, delay](const JobOutcome &) {
+                QTimer::singleShot(delay, &window, [&window, shotPath] {
+                    grabTo(window, shotPath);
+                    window.close();
+                });
+            });
+        QTimer::singleShot(0, &window, &MainWindow::startTraining);
+    } else if (parser.isSet(train)) {
         if (parser.isSet(sample)) {
             const int n = std::max(1, parser.value(sample).toInt());
             QObject::connect(&window, &MainWindow::trainingFinished, &window, [&window, n](const JobOutcome &o) {
@@ -156,7 +184,7 @@ int main(int argc, char **argv)
                 });
             });
     }
-    if (!shotPath.isEmpty() && !parser.isSet(sample))
+    if (!shotPath.isEmpty() && !parser.isSet(sample) && !parser.isSet(editOpt))
         QTimer::singleShot(delay, &window, [&window, shotPath] {
             grabTo(window, shotPath);
             window.close();

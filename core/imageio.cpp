@@ -132,17 +132,24 @@ RgbImage loadImage(const std::string &path)
 GrayImage loadMask(const std::string &path)
 {
     LoadedImage li = loadImageFile(path);
-    if (!li.alpha.isNull()) {
-        const auto [mn, mx] = std::minmax_element(li.alpha.pixels.begin(), li.alpha.pixels.end());
-        if (*mn != *mx)
-            return li.alpha;
-    }
-    GrayImage g(li.rgb.width, li.rgb.height);
-    for (size_t i = 0; i < g.pixels.size(); ++i) {
+    GrayImage lum(li.rgb.width, li.rgb.height);
+    for (size_t i = 0; i < lum.pixels.size(); ++i) {
         const std::uint8_t *p = &li.rgb.pixels[i * 3];
-        g.pixels[i] = std::uint8_t(std::lround(0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]));
+        lum.pixels[i] = std::uint8_t(std::lround(0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]));
     }
-    return g;
+    // A channel "carries a shape" when a real share of its pixels is on each side of one half.
+    auto carriesShape = [](const GrayImage &g) {
+        const size_t low = size_t(std::count_if(g.pixels.begin(), g.pixels.end(), [](std::uint8_t v) { return v < 128; }));
+        const double f = double(low) / double(g.pixels.size());
+        return f >= 0.001 && f <= 0.999;
+    };
+    if (li.alpha.isNull() || !carriesShape(li.alpha))
+        return lum;                 // opaque (or nearly) masks: the luminance is the mask
+    if (!carriesShape(lum))
+        return li.alpha;            // uniform colour painted on transparency: the alpha is the mask
+    for (size_t i = 0; i < lum.pixels.size(); ++i) // both: a white shape on transparent black
+        lum.pixels[i] = std::uint8_t((int(lum.pixels[i]) * li.alpha.pixels[i] + 127) / 255);
+    return lum;
 }
 
 bool isSupportedImageExtension(const std::string &path)

@@ -85,6 +85,17 @@ private Q_SLOTS:
         QCOMPARE(int(t.alpha.at(0, 0)), 0);
         // A mask file with a shaped alpha channel: the alpha is the mask.
         QCOMPARE(int(loadMask(path(QStringLiteral("t.png"))).at(2, 2)), 255);
+        // An opaque mask whose alpha is nearly constant (as some editors write): its luminance.
+        QImage almost(100, 10, QImage::Format_ARGB32);
+        almost.fill(QColor(0, 0, 0, 255));
+        for (int x = 0; x < 50; ++x)
+            for (int y = 0; y < 10; ++y)
+                almost.setPixelColor(x, y, QColor(255, 255, 255, 255));
+        almost.setPixelColor(99, 9, QColor(0, 0, 0, 0)); // one transparent pixel
+        QVERIFY(almost.save(m_dir.filePath(QStringLiteral("almost.png"))));
+        const GrayImage am = loadMask(path(QStringLiteral("almost.png")));
+        QCOMPARE(int(am.at(10, 5)), 255);
+        QCOMPARE(int(am.at(80, 5)), 0);
         // A grey mask file: its luminance.
         QCOMPARE(int(loadMask(path(QStringLiteral("g.png"))).at(1, 1)), 100);
     }

@@ -408,7 +408,7 @@ void MainWindow::createDocks()
     QDockWidget *plots = dock(m_plots, tr("Plots"), QStringLiteral("plotDock"), Qt::RightDockWidgetArea);
     dock(m_gallery, tr("Gallery"), QStringLiteral("galleryDock"), Qt::BottomDockWidgetArea);
     m_chainDock = dock(m_chain, tr("Chain"), QStringLiteral("chainDock"), Qt::RightDockWidgetArea);
-    QDockWidget *tasks = dock(m_tasks, tr("Mask && Tasks"), QStringLiteral("taskDock"), Qt::LeftDockWidgetArea);
+    QDockWidget *tasks = dock(m_tasks, tr("Mask and Tasks"), QStringLiteral("taskDock"), Qt::LeftDockWidgetArea);
     QDockWidget *history = dock(m_undoView, tr("History"), QStringLiteral("historyDock"), Qt::RightDockWidgetArea);
     m_undoView->setEmptyLabel(tr("<original>"));
     tabifyDockWidget(sampleDock, tasks);
@@ -1161,8 +1161,13 @@ void MainWindow::createTools()
     QToolBar *tb = addToolBar(tr("Tools"));
     tb->setObjectName(QStringLiteral("toolsToolBar"));
     tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    QMenu *menu = menuBar()->addMenu(tr("&Tools"));
-    menuBar()->insertMenu(menuBar()->actions().at(3), menu);
+    // A submenu of Edit: the top-level menus stay File, Edit, View, Model, Help.
+    QMenu *menu = nullptr;
+    for (QAction *a : menuBar()->actions())
+        if (a->menu() && a->text() == tr("&Edit"))
+            menu = a->menu()->addMenu(tr("&Tools"));
+    if (!menu)
+        menu = new QMenu(tr("&Tools"), this);
     for (AbstractTool *t : tools) {
         QAction *a = m_tools->registerTool(t);
         tb->addAction(a);
