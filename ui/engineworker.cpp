@@ -107,6 +107,56 @@ bool isOutOfMemory(const std::string &what)
         || what.find("DefaultCPUAllocator") != std::string::npos;
 }
 
+/**
+ * Records the first chain of a generating job as small QImages and hands
+ * them out in bursts (every `intervalMs`, and when the chain ends).
+ */
+class ChainRecording
+{
+public:
+    ChainRecording(bool enabled, int numScales, int intervalMs, std::function<void(const QVector<ChainFrame> &)> emitFrames)
+        : m_recording(enabled), m_numScales(numScales), m_intervalMs(intervalMs), m_emit(std::move(emitFrames))
+    {
+        m_sinceEmit.start();
+    }
+
+    /** The observer for GenerateOptions; empty when not recording. */
+    ChainObserver observer()
+    {
+        if (!m_recording)
+            return {};
+        return [this](const ChainStep &st) {
+            if (!m_recording)
+                return;
+            QImage img = tensorToQImage(st.state.slice(0, 0, 1));
+            if (img.width() > kChainFrameMaxSide || img.height() > kChainFrameMaxSide)
+                img = img.scaled(kChainFrameMaxSide, kChainFrameMaxSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            m_frames.append({st.scale, m_numScales, st.step, st.steps, img});
+            if (st.scale == m_numScales - 1 && st.step == st.steps)
+                m_recording = false; // only the first chain of the first batch
+            if (!m_recording || m_sinceEmit.elapsed() >= m_intervalMs)
+                flush();
+        };
+    }
+
+    void flush()
+    {
+        if (m_frames.isEmpty())
+            return;
+        m_emit(m_frames);
+        m_frames.clear();
+        m_sinceEmit.restart();
+    }
+
+private:
+    bool m_recording;
+    int m_numScales;
+    int m_intervalMs;
+    std::function<void(const QVector<ChainFrame> &)> m_emit;
+    QVector<ChainFrame> m_frames;
+    QElapsedTimer m_sinceEmit;
+};
+
 /** Runs `job`, turning every exception into a JobOutcome with advice. */
 template<typename Fn>
 JobOutcome guarded(Fn &&job, bool training)
@@ -367,77 +417,56 @@ void EngineWorker::unloadModel()
 
 void EngineWorker::generate(const SampleSettings &settings)
 {
+    const int numScales = d->model ? d->model->trainedScales() : 0;
+    ChainRecording chain(settings.recordChain, numScales, d->progressIntervalMs,
+                         [this](const QVector<ChainFrame> &f) { Q_EMIT chainFrames(f); });
+    runGenerationJob(settings.count, [&] {
+        if (!d->model || d->model->trainedScales() < 1)
+            throw Error("no trained model: train one first (or open a project)");
+        SampleRequest req;
+        req.count = std::max(1, settings.count);
+        if (settings.absoluteSize) {
+            req.width = settings.width;
+            req.height = settings.height;
+        }
+        req.scaleW = settings.scaleW;
+        req.scaleH = settings.scaleH;
+        req.startScale = settings.startScale;
+        if (req.startScale < 0 || req.startScale >= d->model->trainedScales())
+            throw InvalidArgument("start scale must be between 1 and " + std::to_string(d->model->trainedScales()));
+
+        GenerateOptions opt;
+        opt.seed = settings.seed;
+        opt.cancel = &d->cancel;
+        opt.observer = chain.observer();
+        const std::vector<at::Tensor> xs = sample(*d->model, req, opt);
+        chain.flush();
+        QVector<GalleryEntry> entries;
+        for (size_t i = 0; i < xs.size(); ++i) {
+            const QImage img = tensorToQImage(xs[i]);
+            entries.append({img, QObject::tr("seed %1 #%2 (%3x%4)")
+                                     .arg(settings.seed)
+                                     .arg(i + 1)
+                                     .arg(img.width())
+                                     .arg(img.height())});
+        }
+        Q_EMIT samplesReady(entries);
+    }, [&] { chain.flush(); });
+}
+
+void EngineWorker::runGenerationJob(int count, const std::function<void()> &job, const std::function<void()> &after)
+{
     {
         std::lock_guard lock(d->mutex);
         d->cancel = false;
     }
     d->busy = true;
     Q_EMIT busyChanged(true);
-    Q_EMIT generationStarted(settings.count);
+    Q_EMIT generationStarted(count);
     initRuntime();
-
-    QVector<ChainFrame> frames;
-    QElapsedTimer sinceEmit;
-    sinceEmit.start();
-    auto flushFrames = [&] {
-        if (frames.isEmpty())
-            return;
-        Q_EMIT chainFrames(frames);
-        frames.clear();
-        sinceEmit.restart();
-    };
-
-    JobOutcome outcome = guarded(
-        [&] {
-            if (!d->model || d->model->trainedScales() < 1)
-                throw Error("no trained model: train one first (or open a project)");
-            SampleRequest req;
-            req.count = std::max(1, settings.count);
-            if (settings.absoluteSize) {
-                req.width = settings.width;
-                req.height = settings.height;
-            }
-            req.scaleW = settings.scaleW;
-            req.scaleH = settings.scaleH;
-            req.startScale = settings.startScale;
-            if (req.startScale < 0 || req.startScale >= d->model->trainedScales())
-                throw InvalidArgument("start scale must be between 1 and " + std::to_string(d->model->trainedScales()));
-
-            GenerateOptions opt;
-            opt.seed = settings.seed;
-            opt.cancel = &d->cancel;
-            const int last = d->model->trainedScales() - 1;
-            const int numScales = d->model->trainedScales();
-            bool recording = settings.recordChain;
-            if (recording) {
-                opt.observer = [&](const ChainStep &st) {
-                    if (!recording)
-                        return;
-                    QImage img = tensorToQImage(st.state.slice(0, 0, 1));
-                    if (img.width() > kChainFrameMaxSide || img.height() > kChainFrameMaxSide)
-                        img = img.scaled(kChainFrameMaxSide, kChainFrameMaxSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-                    frames.append({st.scale, numScales, st.step, st.steps, img});
-                    if (st.scale == last && st.step == st.steps)
-                        recording = false; // only the first chain of the first batch
-                    if (!recording || sinceEmit.elapsed() >= d->progressIntervalMs)
-                        flushFrames();
-                };
-            }
-            const std::vector<at::Tensor> xs = sample(*d->model, req, opt);
-            flushFrames();
-            QVector<GalleryEntry> entries;
-            for (size_t i = 0; i < xs.size(); ++i) {
-                const QImage img = tensorToQImage(xs[i]);
-                entries.append({img, QObject::tr("seed %1 #%2 (%3x%4)")
-                                         .arg(settings.seed)
-                                         .arg(i + 1)
-                                         .arg(img.width())
-                                         .arg(img.height())});
-            }
-            Q_EMIT samplesReady(entries);
-        },
-        false);
-    flushFrames();
+    const JobOutcome outcome = guarded(job, false);
+    if (after)
+        after();
     d->busy = false;
     Q_EMIT generationFinished(outcome);
     Q_EMIT busyChanged(false);
@@ -445,114 +474,64 @@ void EngineWorker::generate(const SampleSettings &settings)
 
 void EngineWorker::reconstruct()
 {
-    {
-        std::lock_guard lock(d->mutex);
-        d->cancel = false;
-    }
-    d->busy = true;
-    Q_EMIT busyChanged(true);
-    Q_EMIT generationStarted(1);
-    JobOutcome outcome = guarded(
-        [&] {
-            if (!d->model || d->model->trainedScales() < 1)
-                throw Error("no trained model: train one first (or open a project)");
-            GenerateOptions opt;
-            opt.cancel = &d->cancel;
-            const at::Tensor rec = pgcn::reconstruct(*d->model, opt);
-            const at::Tensor real = d->model->real(d->model->trainedScales() - 1).to(at::kCPU);
-            const double mse = (rec - real).pow(2).mean().item<double>();
-            Q_EMIT samplesReady({{tensorToQImage(rec), QObject::tr("reconstruction (MSE %1)").arg(mse, 0, 'f', 4)}});
-        },
-        false);
-    d->busy = false;
-    Q_EMIT generationFinished(outcome);
-    Q_EMIT busyChanged(false);
+    runGenerationJob(1, [&] {
+        if (!d->model || d->model->trainedScales() < 1)
+            throw Error("no trained model: train one first (or open a project)");
+        GenerateOptions opt;
+        opt.cancel = &d->cancel;
+        const at::Tensor rec = pgcn::reconstruct(*d->model, opt);
+        const at::Tensor real = d->model->real(d->model->trainedScales() - 1).to(at::kCPU);
+        const double mse = (rec - real).pow(2).mean().item<double>();
+        Q_EMIT samplesReady({{tensorToQImage(rec), QObject::tr("reconstruction (MSE %1)").arg(mse, 0, 'f', 4)}});
+    });
 }
 
 void EngineWorker::runTask(const TaskRequest &request)
 {
-    {
-        std::lock_guard lock(d->mutex);
-        d->cancel = false;
-    }
-    d->busy = true;
-    Q_EMIT busyChanged(true);
-    Q_EMIT generationStarted(1);
-    initRuntime();
-
-    QVector<ChainFrame> frames;
-    QElapsedTimer sinceEmit;
-    sinceEmit.start();
-    auto flushFrames = [&] {
-        if (frames.isEmpty())
-            return;
-        Q_EMIT chainFrames(frames);
-        frames.clear();
-        sinceEmit.restart();
-    };
-
-    JobOutcome outcome = guarded(
-        [&] {
-            if (!d->model || d->model->trainedScales() < 1)
-                throw Error("no trained model: train one first (or open a project)");
-            if (request.image.isNull() && request.kind != TaskRequest::SuperResolve)
-                throw InvalidArgument("no image: open or paint one first");
-            GenerateOptions opt;
-            opt.seed = request.seed;
-            opt.cancel = &d->cancel;
-            if (request.kind == TaskRequest::Edit || request.kind == TaskRequest::Harmonize)
-                opt.injectNoise = 0.0; // as the command line does
-            const int numScales = d->model->trainedScales();
-            const int last = numScales - 1;
-            bool recording = request.recordChain;
-            if (recording) {
-                opt.observer = [&](const ChainStep &st) {
-                    if (!recording)
-                        return;
-                    QImage img = tensorToQImage(st.state.slice(0, 0, 1));
-                    if (img.width() > kChainFrameMaxSide || img.height() > kChainFrameMaxSide)
-                        img = img.scaled(kChainFrameMaxSide, kChainFrameMaxSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-                    frames.append({st.scale, numScales, st.step, st.steps, img});
-                    if (st.scale == last && st.step == st.steps)
-                        recording = false;
-                    if (!recording || sinceEmit.elapsed() >= d->progressIntervalMs)
-                        flushFrames();
-                };
-            }
-            const at::Tensor image = request.image.isNull() ? at::Tensor() : imageToTensor(fromQImage(request.image));
-            QVector<GalleryEntry> entries;
-            switch (request.kind) {
-            case TaskRequest::Edit:
-            case TaskRequest::Harmonize: {
-                const at::Tensor mask = maskToTensor(toGray(request.mask));
-                validateMask(image, mask);
-                const at::Tensor out = editImage(*d->model, image, mask, request.startScale, request.feather, opt);
-                entries.append({tensorToQImage(out), taskLabel(request)});
-                break;
-            }
-            case TaskRequest::Inject: {
-                const at::Tensor out = injectImage(*d->model, image, request.startScale, opt);
-                entries.append({tensorToQImage(out), taskLabel(request)});
-                break;
-            }
-            case TaskRequest::SuperResolve: {
-                const at::Tensor out = superResolve(*d->model, image, request.factor, opt);
-                const at::Tensor src = image.defined() ? image : d->model->real(last).to(at::kCPU);
-                const at::Tensor bic = resizeImage(src.to(at::kCPU), out.size(2), out.size(3));
-                const QString f = QString::number(request.factor, 'g', 3);
-                entries.append({tensorToQImage(out), taskLabel(request)});
-                entries.append({tensorToQImage(bic), QObject::tr("bicubic \u00d7%1").arg(f)});
-                break;
-            }
-            }
-            flushFrames();
-            Q_EMIT samplesReady(entries);
-        },
-        false);
-    flushFrames();
-    d->busy = false;
-    Q_EMIT generationFinished(outcome);
-    Q_EMIT busyChanged(false);
+    const int numScales = d->model ? d->model->trainedScales() : 0;
+    ChainRecording chain(request.recordChain, numScales, d->progressIntervalMs,
+                         [this](const QVector<ChainFrame> &f) { Q_EMIT chainFrames(f); });
+    runGenerationJob(1, [&] {
+        if (!d->model || d->model->trainedScales() < 1)
+            throw Error("no trained model: train one first (or open a project)");
+        if (request.image.isNull() && request.kind != TaskRequest::SuperResolve)
+            throw InvalidArgument("no image: open or paint one first");
+        GenerateOptions opt;
+        opt.seed = request.seed;
+        opt.cancel = &d->cancel;
+        if (request.kind == TaskRequest::Edit || request.kind == TaskRequest::Harmonize)
+            opt.injectNoise = 0.0; // as the command line does
+        const int last = d->model->trainedScales() - 1;
+        opt.observer = chain.observer();
+        const at::Tensor image = request.image.isNull() ? at::Tensor() : imageToTensor(fromQImage(request.image));
+        QVector<GalleryEntry> entries;
+        switch (request.kind) {
+        case TaskRequest::Edit:
+        case TaskRequest::Harmonize: {
+            const at::Tensor mask = maskToTensor(toGray(request.mask));
+            validateMask(image, mask);
+            const at::Tensor out = editImage(*d->model, image, mask, request.startScale, request.feather, opt);
+            entries.append({tensorToQImage(out), taskLabel(request)});
+            break;
+        }
+        case TaskRequest::Inject: {
+            const at::Tensor out = injectImage(*d->model, image, request.startScale, opt);
+            entries.append({tensorToQImage(out), taskLabel(request)});
+            break;
+        }
+        case TaskRequest::SuperResolve: {
+            const at::Tensor out = superResolve(*d->model, image, request.factor, opt);
+            const at::Tensor src = image.defined() ? image : d->model->real(last).to(at::kCPU);
+            const at::Tensor bic = resizeImage(src.to(at::kCPU), out.size(2), out.size(3));
+            const QString f = QString::number(request.factor, 'g', 3);
+            entries.append({tensorToQImage(out), taskLabel(request)});
+            entries.append({tensorToQImage(bic), QObject::tr("bicubic \u00d7%1").arg(f)});
+            break;
+        }
+        }
+        chain.flush();
+        Q_EMIT samplesReady(entries);
+    }, [&] { chain.flush(); });
 }
 
 void EngineWorker::computeEnergy(const QImage &image)

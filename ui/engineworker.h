@@ -4,6 +4,7 @@
 
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 namespace pgcn::ui {
@@ -77,6 +78,9 @@ Q_SIGNALS:
     void energyReady(const QImage &heat, const QString &error);
 
 private:
+    /** Common frame of generate/reconstruct/runTask: cancel reset, busy state, outcome signals; `after` runs before the outcome is sent. */
+    void runGenerationJob(int count, const std::function<void()> &job, const std::function<void()> &after = {});
+
     struct Private;
     std::unique_ptr<Private> d;
 };
