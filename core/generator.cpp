@@ -86,12 +86,7 @@ std::vector<at::Tensor> sample(const PyramidModel &model, const SampleRequest &r
     Rng rng(opt.seed, model.device());
     const int k = req.startScale;
     std::vector<at::Tensor> out;
-    int batch = std::max(1, opt.batch);
-    if (!model.device().is_cuda()) {
-        // On a CPU, big batches thrash the caches: one 250x187 chain ran 35 steps/s,
-        // a batch of 16 only 0.47 (patchgencn-bench langevin). Batch only small outputs.
-        batch = int(std::min<int64_t>(batch, std::max<int64_t>(1, int64_t(64 * 64 * 4) / pixels)));
-    }
+    const int batch = std::max(1, opt.batch);
     for (int done = 0; done < req.count; done += batch) {
         const int b = std::min(batch, req.count - done);
         at::Tensor init;
