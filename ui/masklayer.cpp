@@ -107,27 +107,33 @@ QRect MaskLayer::paintSegment(const QPointF &a, const QPointF &b, bool erase)
     return dirty;
 }
 
-void MaskLayer::applyMask(const QImage &newMask, const QString &text)
+QRect differenceBounds(const QImage &mask, const QImage &reference)
 {
-    const QImage next = newMask.convertToFormat(QImage::Format_Grayscale8);
-    if (next.size() != m_mask.size() || m_mask.isNull())
-        return;
-    // Only the rows/columns that change go into the command.
-    int x0 = next.width(), y0 = next.height(), x1 = -1, y1 = -1;
-    for (int y = 0; y < next.height(); ++y) {
-        const uchar *a = m_mask.constScanLine(y);
-        const uchar *b = next.constScanLine(y);
-        for (int x = 0; x < next.width(); ++x)
-            if (a[x] != b[x]) {
+    const bool compare = !reference.isNull();
+    int x0 = mask.width(), y0 = mask.height(), x1 = -1, y1 = -1;
+    for (int y = 0; y < mask.height(); ++y) {
+        const uchar *a = mask.constScanLine(y);
+        const uchar *b = compare ? reference.constScanLine(y) : nullptr;
+        for (int x = 0; x < mask.width(); ++x)
+            if (compare ? a[x] != b[x] : a[x] != 0) {
                 x0 = std::min(x0, x);
                 x1 = std::max(x1, x);
                 y0 = std::min(y0, y);
                 y1 = std::max(y1, y);
             }
     }
-    if (x1 < 0)
+    return x1 < 0 ? QRect() : QRect(QPoint(x0, y0), QPoint(x1, y1));
+}
+
+void MaskLayer::applyMask(const QImage &newMask, const QString &text)
+{
+    const QImage next = newMask.convertToFormat(QImage::Format_Grayscale8);
+    if (next.size() != m_mask.size() || m_mask.isNull())
         return;
-    const QRect rect(QPoint(x0, y0), QPoint(x1, y1));
+    // Only the rows/columns that change go into the command.
+    const QRect rect = differenceBounds(next, m_mask);
+    if (rect.isNull())
+        return;
     PatchCommand::Patch p;
     p.read = [this](const QRect &r) { return copyRect(r); };
     p.write = [this](const QRect &r, const QImage &px) { writeRect(r, px); };

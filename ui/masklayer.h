@@ -96,4 +96,11 @@ public:
     static constexpr int kMaxBrush = 500;
 };
 
+/**
+ * The bounding box of the pixels of a Grayscale8 `mask` that differ from
+ * `reference` (same size), or that are non-zero when `reference` is null;
+ * a null rectangle when there are none.
+ */
+QRect differenceBounds(const QImage &mask, const QImage &reference = QImage());
+
 } // namespace pgcn::ui

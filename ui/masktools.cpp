@@ -274,21 +274,9 @@ void MoveSelectionTool::mousePressed(const QPointF &pos, Qt::KeyboardModifiers)
         Q_EMIT statusInfo(tr("Press inside the selection (the mask) to drag a copy of it"));
         return;
     }
-    // Bounding box of the mask.
-    int x0 = mask.width(), y0 = mask.height(), x1 = -1, y1 = -1;
-    for (int y = 0; y < mask.height(); ++y) {
-        const uchar *row = mask.constScanLine(y);
-        for (int x = 0; x < mask.width(); ++x)
-            if (row[x]) {
-                x0 = std::min(x0, x);
-                x1 = std::max(x1, x);
-                y0 = std::min(y0, y);
-                y1 = std::max(y1, y);
-            }
-    }
-    if (x1 < 0)
+    const QRect box = differenceBounds(mask);
+    if (box.isNull())
         return;
-    const QRect box(QPoint(x0, y0), QPoint(x1, y1));
     m_origin = box.topLeft();
     m_floatMask = mask.copy(box);
     m_float = m_canvas->image().copy(box).convertToFormat(QImage::Format_ARGB32);
