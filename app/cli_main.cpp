@@ -15,8 +15,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -76,6 +78,7 @@ const char *kTrainHelp =
     "  --min-size N           shorter side of the coarsest scale (preset: 25)\n"
     "  --scales N             number of scales\n"
     "  --iters N              iterations per scale (lr and noise schedules follow)\n"
+    "  --coarse-iters N       iterations at the coarsest scale (0 = as --iters)\n"
     "  --langevin-steps N     Langevin steps per scale (the coarsest gets twice as many)\n"
     "  --step-size F          Langevin step size (default 0.01)\n"
     "  --batch N              synthesis chains per iteration\n"
@@ -179,7 +182,7 @@ void requireOutputDir(const std::string &file)
     if (!fs::is_directory(dir, ec))
         throw Error("output folder '" + dir.string() + "' does not exist");
     if (::access(dir.c_str(), W_OK) != 0)
-        throw Error("output folder '" + dir.string() + "' is not writable");
+        throw Error("output folder '" + dir.string() + "' is not writable: " + std::strerror(errno));
 }
 
 
@@ -233,10 +236,34 @@ PyramidModel loadModelFor(const Args &a, const std::string &path)
     return PyramidModel::load(path, dev);
 }
 
+/**
+ * Saves a finished training. When `out` cannot be written (the disk filled up or the folder
+ * became read-only while training ran), the model goes to the temporary folder instead, so
+ * hours of training are not lost; the error says where it is.
+ */
+void saveTrainedModel(const PyramidModel &model, const std::string &out)
+{
+    try {
+        model.save(out);
+    } catch (const Error &e) {
+        std::error_code ec;
+        const auto tmp = std::filesystem::temp_directory_path(ec);
+        const std::string rescue = (ec ? std::filesystem::path("/tmp") : tmp) /
+                                   ("patchgencn-rescued-" + std::to_string(::getpid()) + ".pgcn");
+        try {
+            model.save(rescue);
+        } catch (const Error &again) {
+            throw Error(std::string(e.what()) + "; saving it to '" + rescue + "' instead failed too (" + again.what() +
+                        "): the trained model is lost");
+        }
+        throw Error(std::string(e.what()) + "; the trained model was saved to '" + rescue + "' instead");
+    }
+}
+
 int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
-           {"output", "preset", "max-size", "min-size", "scales", "iters", "langevin-steps", "step-size", "batch", "crop",
+           {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "langevin-steps", "step-size", "batch", "crop",
             "bank", "lr", "device", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
@@ -256,6 +283,8 @@ int cmdTrain(int argc, char **argv)
     cfg.numScales = a.integer("scales", cfg.numScales, 1, 20);
     if (a.has("iters"))
         cfg.setIterations(a.integer("iters", cfg.iterations, 1, 1000000));
+    if (a.has("coarse-iters"))
+        cfg.coarseIterations = a.integer("coarse-iters", cfg.coarseIterations, 0, 1000000);
     if (a.has("langevin-steps")) {
         cfg.stepsPerScale = a.integer("langevin-steps", cfg.stepsPerScale, 1, 10000);
         cfg.stepsCoarsest = 2 * cfg.stepsPerScale;
@@ -327,6 +356,10 @@ int cmdTrain(int argc, char **argv)
             }
         }
     };
+    cb.retrying = [&](int s, int attempt, const std::string &why) {
+        std::fprintf(stderr, "%s%s; retrying scale %d with half the learning rate and Langevin step (retry %d of 2)\n",
+                     tty ? "\n" : "", why.c_str(), s + 1, attempt);
+    };
     cb.scaleFinished = [&](int s, const PyramidModel &m) {
         if (snapDir.empty())
             return;
@@ -345,9 +378,19 @@ int cmdTrain(int argc, char **argv)
     } catch (const Cancelled &) {
         std::cerr << "\ntraining cancelled; nothing was written\n";
         return 130;
+    } catch (const TrainingDiverged &e) {
+        std::cerr << "\nerror: " << e.what() << '\n';
+        if (model.trainedScales() > 0) {
+            // Keep what was trained, under a name that cannot pass for the finished model.
+            const std::string partial = out + ".partial";
+            saveTrainedModel(model, partial);
+            std::cerr << "the " << model.trainedScales() << " scale(s) trained before it were saved to " << partial
+                      << " (it samples at scale " << model.trainedScales() << "'s size)\n";
+        }
+        return 1;
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    model.save(out);
+    saveTrainedModel(model, out);
     std::cerr << "trained in " << formatDuration(secs) << " (" << secs << " s); model written to " << out << '\n';
     return 0;
 }
@@ -409,7 +452,8 @@ int cmdSample(int argc, char **argv)
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec || !std::filesystem::is_directory(dir))
-        throw Error("cannot create output folder '" + dir + "'");
+        throw Error("cannot create output folder '" + dir + "'" + (ec ? ": " + ec.message() : std::string()));
+    requireOutputDir(dir + "/sample_000.png"); // before the work, not after it
     ChainRecorder chain(a.str("chain"));
     chain.setLastScale(model.numScales() - 1);
     opt.observer = chain.observer();

@@ -13,12 +13,27 @@ const std::vector<int> &TrainConfig::channelsFor(int longSide) const
     return longSide < wideThreshold ? narrowChannels : wideChannels;
 }
 
+double TrainConfig::stepSizeAt(int scale) const
+{
+    return scale >= 0 && scale < int(stepFactors.size()) ? stepSize * stepFactors[scale] : stepSize;
+}
+
 double TrainConfig::learningRate(int it) const
 {
     if (lrDecayIters <= 0)
         return lrEnd;
     const double t = std::min(1.0, double(it) / lrDecayIters);
     return (lrStart - lrEnd) * (1.0 - t) + lrEnd;
+}
+
+double TrainConfig::learningRateAt(int scale, int it) const
+{
+    return learningRate(int(std::lround(double(it) * iterations / iterationsAt(scale))));
+}
+
+double TrainConfig::trainingNoiseAt(int scale, int it) const
+{
+    return trainingNoise(int(std::lround(double(it) * iterations / iterationsAt(scale))));
 }
 
 double TrainConfig::trainingNoise(int it) const
@@ -35,6 +50,8 @@ void TrainConfig::setIterations(int iters)
         const double f = double(iters) / iterations;
         noiseDecayIters = int(std::lround(noiseDecayIters * f));
         lrDecayIters = int(std::lround(lrDecayIters * f));
+        if (coarseIterations > 0)
+            coarseIterations = std::max(1, int(std::lround(coarseIterations * f)));
         if (bankRefresh > 0)
             bankRefresh = std::max(1, int(std::lround(bankRefresh * f)));
     }
@@ -62,6 +79,7 @@ void TrainConfig::validate() const
     require(minSize >= 4 && minSize <= maxSize, "min size must be between 4 and max size (got " + std::to_string(minSize) + ")");
     require(numScales >= 1 && numScales <= 20, "number of scales must be between 1 and 20 (got " + std::to_string(numScales) + ")");
     require(iterations >= 1 && iterations <= 1000000, "iterations must be between 1 and 1000000 (got " + std::to_string(iterations) + ")");
+    require(coarseIterations >= 0 && coarseIterations <= 1000000, "coarsest-scale iterations must be between 0 and 1000000 (got " + std::to_string(coarseIterations) + ")");
     require(stepsCoarsest >= 1 && stepsCoarsest <= 10000, "Langevin steps at the coarsest scale must be between 1 and 10000 (got " + std::to_string(stepsCoarsest) + ")");
     require(stepsPerScale >= 1 && stepsPerScale <= 10000, "Langevin steps must be between 1 and 10000 (got " + std::to_string(stepsPerScale) + ")");
     require(recoverySteps >= 0 && recoverySteps <= 10000, "recovery steps must be between 0 and 10000 (got " + std::to_string(recoverySteps) + ")");
@@ -79,6 +97,9 @@ void TrainConfig::validate() const
     require(bankRefresh >= 0, "bank refresh must be >= 0");
     require(cropSize == 0 || (cropSize >= 2 * pad + 1 && cropSize <= 4096),
             "crop size must be 0 or at least " + std::to_string(2 * pad + 1) + " (got " + std::to_string(cropSize) + ")");
+    require(stepFactors.size() <= size_t(numScales), "more step factors than scales");
+    for (double f : stepFactors)
+        require(f > 0 && f <= 1, "step factors must be in (0, 1] (got " + num(f) + ")");
     for (const auto *c : {&narrowChannels, &wideChannels}) {
         require(c->size() == 5 && c->back() == 1, "channel tables need five layers ending in 1");
         for (int v : *c)
@@ -102,12 +123,18 @@ std::string TrainConfig::toText() const
       << "stepSize=" << num(stepSize) << '\n' << "stepsCoarsest=" << stepsCoarsest << '\n'
       << "stepsPerScale=" << stepsPerScale << '\n' << "recoverySteps=" << recoverySteps << '\n'
       << "noiseStart=" << num(noiseStart) << '\n' << "noiseDecayIters=" << noiseDecayIters << '\n'
-      << "iterations=" << iterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
+      << "iterations=" << iterations << '\n' << "coarseIterations=" << coarseIterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
       << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
       << "recoveryWeight=" << num(recoveryWeight) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
       << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "recoveryBatch=" << recoveryBatch << '\n' << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
       << "seed=" << seed << '\n';
+    if (!stepFactors.empty()) {
+        s << "stepFactors=";
+        for (size_t i = 0; i < stepFactors.size(); ++i)
+            s << (i ? "," : "") << num(stepFactors[i]);
+        s << '\n';
+    }
     return s.str();
 }
 
@@ -144,12 +171,18 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         getl("narrowChannels", c.narrowChannels); getl("wideChannels", c.wideChannels);
         getd("stepSize", c.stepSize); geti("stepsCoarsest", c.stepsCoarsest); geti("stepsPerScale", c.stepsPerScale);
         geti("recoverySteps", c.recoverySteps); getd("noiseStart", c.noiseStart); geti("noiseDecayIters", c.noiseDecayIters);
-        geti("iterations", c.iterations); getd("lrStart", c.lrStart); getd("lrEnd", c.lrEnd); geti("lrDecayIters", c.lrDecayIters);
+        geti("iterations", c.iterations); geti("coarseIterations", c.coarseIterations); getd("lrStart", c.lrStart); getd("lrEnd", c.lrEnd); geti("lrDecayIters", c.lrDecayIters);
         getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight);
         getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
         geti("batchSize", c.batchSize); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);
         geti("cropSize", c.cropSize);
         int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
+        if (kv.count("stepFactors")) {
+            std::istringstream ls(kv["stepFactors"]);
+            std::string item;
+            while (std::getline(ls, item, ','))
+                c.stepFactors.push_back(std::stod(item));
+        }
         if (kv.count("seed"))
             c.seed = std::stoull(kv["seed"]);
     } catch (const std::logic_error &) {
@@ -191,7 +224,8 @@ TrainConfig TrainConfig::preset(const std::string &name)
     if (name == "quick") {
         c.numScales = 6;
         c.setIterations(300);
-        c.stepsCoarsest = 24;
+        c.coarseIterations = 1200; // the layout: measured, 300 iterations there give shapeless blobs
+        c.stepsCoarsest = 40;
         c.stepsPerScale = 12;
         c.recoverySteps = 12;
         c.lrStart = 1e-3;

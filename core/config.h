@@ -36,6 +36,7 @@ struct TrainConfig
 
     // Training (§4)
     int iterations = 4000;      ///< per scale
+    int coarseIterations = 0;   ///< at the coarsest scale, which sets the layout and is cheap (0 = iterations)
     double lrStart = 4e-4;
     double lrEnd = 5e-5;
     int lrDecayIters = 3200;
@@ -52,6 +53,8 @@ struct TrainConfig
     int bankRefresh = 0;        ///< redraw the bank every N iterations (0 = never)
     int cropSize = 0;           ///< train on random padded windows of this size at scales larger than it (0 = whole image)
     bool warmStart = false;     ///< initialise a scale's net from the previous one when widths match
+    /** Per-scale multiplier of stepSize (empty or shorter = 1): set when a diverging scale was retried with a smaller step. */
+    std::vector<double> stepFactors;
 
     std::uint64_t seed = 0;
     std::string presetName = "paper";
@@ -60,10 +63,17 @@ struct TrainConfig
     const std::vector<int> &channelsFor(int longSide) const;
     /** Langevin steps of the synthesis chain at scale s. */
     int stepsAt(int scale) const { return scale == 0 ? stepsCoarsest : stepsPerScale; }
+    /** Langevin step size at scale s (stepSize times the scale's factor). */
+    double stepSizeAt(int scale) const;
     /** Learning rate at iteration `it` of a scale (polynomial decay, power 1). */
     double learningRate(int it) const;
     /** Langevin noise during training at iteration `it` (linear decay to 0). */
     double trainingNoise(int it) const;
+    /** Iterations at scale s. */
+    int iterationsAt(int scale) const { return scale == 0 && coarseIterations > 0 ? coarseIterations : iterations; }
+    /** learningRate / trainingNoise with the schedule stretched to scale s's iterations. */
+    double learningRateAt(int scale, int it) const;
+    double trainingNoiseAt(int scale, int it) const;
     /** Scale the iteration-based schedule (lr and noise decay) to a new iteration count. */
     void setIterations(int iters);
 

@@ -42,18 +42,25 @@ void atomicWrite(const std::string &path, const std::function<void(const std::st
     }
 }
 
-void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes)
+void writeFileAtomic(const std::string &path, const void *data, size_t size)
 {
     atomicWrite(path, [&](const std::string &tmp) {
         std::FILE *f = std::fopen(tmp.c_str(), "wb");
         if (!f)
             throw Error("cannot write '" + path + "': " + std::strerror(errno));
-        const size_t n = bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
-        const bool ok = n == bytes.size() && std::fflush(f) == 0;
-        const int err = errno;
-        if (std::fclose(f) != 0 || !ok)
+        const size_t n = size == 0 ? 0 : std::fwrite(data, 1, size, f);
+        const bool ok = n == size && std::fflush(f) == 0;
+        int err = ok ? 0 : errno;
+        if (std::fclose(f) != 0 && err == 0)
+            err = errno ? errno : EIO;
+        if (!ok || err != 0)
             throw Error("cannot write '" + path + "': " + std::strerror(err ? err : EIO));
     });
+}
+
+void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes)
+{
+    writeFileAtomic(path, bytes.data(), bytes.size());
 }
 
 } // namespace pgcn

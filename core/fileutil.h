@@ -14,6 +14,7 @@ namespace pgcn {
 void atomicWrite(const std::string &path, const std::function<void(const std::string &tmpPath)> &writer);
 
 /** atomicWrite of a byte buffer. */
+void writeFileAtomic(const std::string &path, const void *data, size_t size);
 void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes);
 
 } // namespace pgcn

@@ -42,7 +42,7 @@ at::Tensor runPyramid(const PyramidModel &model, at::Tensor x, int from, int to,
         const auto &frozen = model.frozen(s);
         LangevinParams p;
         p.steps = n;
-        p.stepSize = cfg.stepSize;
+        p.stepSize = cfg.stepSizeAt(s);
         p.noise = noise;
         StepFn onStep;
         if (observer)

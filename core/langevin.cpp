@@ -27,11 +27,12 @@ at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &
     return x;
 }
 
-at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tensor &xPadded)
+at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tensor &xPadded, const at::Tensor &mapWeight)
 {
     at::AutoGradMode enable(true);
     at::Tensor x = xPadded.detach().requires_grad_(true);
-    at::Tensor f = EnergyNetImpl::energyMap(x, frozen).sum();
+    at::Tensor map = EnergyNetImpl::energyMap(x, frozen);
+    at::Tensor f = (mapWeight.defined() ? map * mapWeight : map).sum();
     auto grads = torch::autograd::grad({f}, {x}, /*grad_outputs=*/{}, /*retain_graph=*/false, /*create_graph=*/false);
     return grads[0].detach();
 }

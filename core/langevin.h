@@ -38,7 +38,9 @@ at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &
  * d(sum of the map)/dx, as TensorFlow's tf.gradients(map, x) in the
  * reference. Each pixel moves by the sum over the patches that contain it,
  * so the dynamics are the same for crops, whole images and any output size.
+ * `mapWeight` ([B,1,h,w] like the map), when given, weights each patch.
  */
-at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tensor &xPadded);
+at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tensor &xPadded,
+                          const at::Tensor &mapWeight = {});
 
 } // namespace pgcn

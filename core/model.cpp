@@ -1,16 +1,20 @@
 #include "model.h"
 
+#include "archivecheck.h"
 #include "errors.h"
 #include "tensorops.h"
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,10 +68,24 @@ void PyramidModel::addTrainedScale(EnergyNet net)
     m_frozen.clear();
 }
 
+void PyramidModel::setStepFactor(int scale, double factor)
+{
+    if (scale < 0 || scale >= numScales() || !(factor > 0 && factor <= 1))
+        throw InvalidArgument("bad step factor " + std::to_string(factor) + " for scale " + std::to_string(scale));
+    auto &f = m_config.stepFactors;
+    if (factor == 1.0 && scale >= int(f.size()))
+        return;
+    if (scale >= int(f.size()))
+        f.resize(size_t(scale) + 1, 1.0);
+    f[size_t(scale)] = factor;
+}
+
 void PyramidModel::truncate(int scale)
 {
     if (scale < int(m_nets.size()))
         m_nets.erase(m_nets.begin() + std::max(0, scale), m_nets.end());
+    if (scale < int(m_config.stepFactors.size()))
+        m_config.stepFactors.resize(size_t(std::max(0, scale)));
     m_frozen.clear();
 }
 
@@ -81,11 +99,10 @@ void PyramidModel::to(const at::Device &device)
     m_device = device;
 }
 
-void PyramidModel::save(const std::string &path) const
+void PyramidModel::writeTo(torch::serialize::OutputArchive &ar) const
 {
     if (m_reals.empty())
         throw InvalidArgument("cannot save an empty model");
-    torch::serialize::OutputArchive ar;
     ar.write("magic", c10::IValue(std::string(kMagic)));
     ar.write("format_version", c10::IValue(int64_t(kFormatVersion)));
     ar.write("config", c10::IValue(m_config.toText()));
@@ -115,7 +132,23 @@ void PyramidModel::save(const std::string &path) const
         ar.write("net_" + std::to_string(s), netAr);
     }
     ar.write("checksum", c10::IValue(static_cast<int64_t>(hash)));
-    atomicWrite(path, [&](const std::string &tmp) { ar.save_to(tmp); });
+}
+
+void PyramidModel::save(const std::string &path) const
+{
+    // Serialised in memory, then written by our own code: LibTorch's file writer can abort the
+    // process when a write fails (its destructor throws while the first error unwinds).
+    const std::string bytes = toBytes();
+    writeFileAtomic(path, bytes.data(), bytes.size());
+}
+
+std::string PyramidModel::toBytes() const
+{
+    torch::serialize::OutputArchive ar;
+    writeTo(ar);
+    std::ostringstream out;
+    ar.save_to(out);
+    return out.str();
 }
 
 namespace {
@@ -128,11 +161,37 @@ T readValue(torch::serialize::InputArchive &ar, const std::string &key)
     return v.to<T>();
 }
 
+/**
+ * LibTorch rebuilds a tensor from the sizes, strides and offset its archive states without checking
+ * them against the storage read: a damaged file yields tensors that reach past their memory (found
+ * by fuzz_model as a heap overflow in hashTensor). Every element must lie inside the storage.
+ */
+bool fitsItsStorage(const at::Tensor &t)
+{
+    if (!t.defined() || !t.has_storage() || t.is_sparse() || t.storage_offset() < 0)
+        return false;
+    if (t.numel() == 0)
+        return true;
+    const std::uint64_t elements = t.storage().nbytes() / std::max<std::size_t>(1, t.element_size());
+    std::uint64_t last = std::uint64_t(t.storage_offset()); // the furthest element, in storage elements
+    if (last >= elements)
+        return false;
+    for (int64_t d = 0; d < t.dim(); ++d) {
+        const std::uint64_t steps = std::uint64_t(t.size(d) - 1);
+        if (t.stride(d) < 0 || (steps > 0 && std::uint64_t(t.stride(d)) > (elements - 1 - last) / steps))
+            return false;
+        last += steps * std::uint64_t(t.stride(d));
+    }
+    return true;
+}
+
 at::Tensor readTensor(torch::serialize::InputArchive &ar, const std::string &key, bool buffer = false)
 {
     at::Tensor t;
     if (!ar.try_read(key, t, buffer))
         throw FileFormatError("model file lacks '" + key + "'");
+    if (!fitsItsStorage(t))
+        throw FileFormatError("model file: tensor '" + key + "' is damaged (its shape does not fit its data)");
     return t;
 }
 } // namespace
@@ -144,15 +203,40 @@ PyramidModel PyramidModel::load(const std::string &path, const at::Device &devic
         throw FileFormatError("cannot open model '" + path + "': " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
         throw FileFormatError("'" + path + "' is not a regular file");
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes;
+    if (in) {
+        bytes.resize(size_t(st.st_size));
+        in.read(bytes.data(), std::streamsize(bytes.size()));
+        bytes.resize(size_t(in.gcount()));
+    }
+    if (!in && !in.eof())
+        throw FileFormatError("cannot read model '" + path + "': " + std::strerror(errno));
+    return fromBytes(bytes.data(), bytes.size(), path, device);
+}
 
+PyramidModel PyramidModel::fromBytes(const char *data, size_t size, const std::string &name, const at::Device &device)
+{
+    if (size == 0)
+        throw FileFormatError("'" + name + "' is empty (0 bytes), not a patchgencn model");
+    try {
+        checkModelArchive(data, size); // before LibTorch, which believes the sizes it reads
+    } catch (const FileFormatError &e) {
+        throw FileFormatError("'" + name + "' is not a patchgencn model or is damaged: " + e.what());
+    }
+    torch::serialize::InputArchive ar;
+    try {
+        ar.load_from(data, size, at::kCPU);
+    } catch (const std::exception &) {
+        throw FileFormatError("'" + name + "' is not a patchgencn model (unreadable, truncated or damaged)");
+    }
+    return readFrom(ar, name, device);
+}
+
+PyramidModel PyramidModel::readFrom(torch::serialize::InputArchive &ar, const std::string &path, const at::Device &device)
+{
     PyramidModel m;
     try {
-        torch::serialize::InputArchive ar;
-        try {
-            ar.load_from(path, at::kCPU);
-        } catch (const std::exception &) {
-            throw FileFormatError("'" + path + "' is not a patchgencn model (unreadable, truncated or damaged)");
-        }
         c10::IValue magic;
         if (!ar.try_read("magic", magic) || !magic.isString() || magic.toStringRef() != kMagic)
             throw FileFormatError("'" + path + "' is not a patchgencn model (no model signature)");

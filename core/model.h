@@ -12,6 +12,11 @@
 #include <string>
 #include <vector>
 
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+} // namespace torch::serialize
+
 namespace pgcn {
 
 /**
@@ -42,6 +47,8 @@ public:
     /** Normalised weights of a trained scale for sampling (cached; eval mode). */
     const std::vector<at::Tensor> &frozen(int scale) const;
 
+    /** Multiplier of the Langevin step at `scale` (set by the trainer when it retried a diverging scale). */
+    void setStepFactor(int scale, double factor);
     /** Appends a trained net (the next scale). */
     void addTrainedScale(EnergyNet net);
     /** Drops trained scales from `scale` on (to retrain them). */
@@ -52,13 +59,21 @@ public:
 
     /** Atomic: writes a temporary file beside `path`, then renames it. Throws Error on I/O failure. */
     void save(const std::string &path) const;
+    /** The bytes save() writes, in memory (no temporary file). */
+    std::string toBytes() const;
     /** Throws FileFormatError with a clear message for foreign, damaged or mismatched files. */
     static PyramidModel load(const std::string &path, const at::Device &device = at::kCPU);
+    /** load() for a model file's bytes in memory; `name` stands for the file in messages. */
+    static PyramidModel fromBytes(const char *data, size_t size, const std::string &name,
+                                  const at::Device &device = at::kCPU);
 
     /** Short multi-line description (scales, sizes, config). */
     std::string describe() const;
 
 private:
+    void writeTo(torch::serialize::OutputArchive &ar) const;
+    static PyramidModel readFrom(torch::serialize::InputArchive &ar, const std::string &name, const at::Device &device);
+
     TrainConfig m_config;
     PyramidGeometry m_geometry;
     std::vector<at::Tensor> m_reals;

@@ -19,7 +19,8 @@ namespace {
 void requireImage(const at::Tensor &image)
 {
     if (!image.defined() || image.dim() != 4 || image.size(0) != 1 || image.size(1) != 3)
-        throw InvalidArgument("expected one RGB image");
+        throw InvalidArgument("expected one RGB image of shape [1, 3, H, W] (got " +
+                              (image.defined() ? c10::str(image.sizes()) : std::string("none")) + ")");
     if (image.size(2) < 1 || image.size(3) < 1)
         throw InvalidArgument("the image is empty");
 }
@@ -71,7 +72,8 @@ at::Tensor injectImage(const PyramidModel &model, const at::Tensor &image, int k
 void validateMask(const at::Tensor &image, const at::Tensor &mask)
 {
     if (!mask.defined() || mask.dim() != 4 || mask.size(0) != 1 || mask.size(1) != 1)
-        throw InvalidArgument("expected a one-channel mask");
+        throw InvalidArgument("expected a one-channel mask of shape [1, 1, H, W] (got " +
+                              (mask.defined() ? c10::str(mask.sizes()) : std::string("none")) + ")");
     if (mask.size(2) != image.size(2) || mask.size(3) != image.size(3))
         throw InvalidArgument("mask is " + std::to_string(mask.size(3)) + "x" + std::to_string(mask.size(2)) +
                               " but the image is " + std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)));
@@ -85,7 +87,7 @@ at::Tensor editImage(const PyramidModel &model, const at::Tensor &image, const a
     requireImage(image);
     validateMask(image, mask);
     if (!(feather >= 0 && feather <= 200))
-        throw InvalidArgument("feather radius must be between 0 and 200 pixels");
+        throw InvalidArgument("feather radius must be between 0 and 200 pixels (got " + std::to_string(feather) + ")");
     const at::Tensor x = image.to(model.device(), at::kFloat);
     // Binarise soft masks at 1/2; feather inward so the outside stays exact.
     const at::Tensor m = mask.to(model.device(), at::kFloat).ge(0.5).to(at::kFloat);
@@ -105,7 +107,8 @@ at::Tensor superResolve(const PyramidModel &model, const at::Tensor &imageIn, do
     requireImage(x);
     const int64_t targetH = std::lround(x.size(2) * factor), targetW = std::lround(x.size(3) * factor);
     if (targetH * targetW > int64_t(8192) * 8192)
-        throw InvalidArgument("the super-resolved image would be too large");
+        throw InvalidArgument("the super-resolved image would be too large (" + std::to_string(targetW) + "x" +
+                              std::to_string(targetH) + ", more than 8192x8192 pixels)");
     const double perStep = model.geometry().ratio < 1.0 ? 1.0 / model.geometry().ratio : 2.0;
     const int steps = std::max(1, int(std::ceil(std::log(factor) / std::log(perStep) - 1e-9)));
     const double f = std::pow(factor, 1.0 / steps);

@@ -7,6 +7,7 @@
 #include "model.h"
 #include "runtime.h"
 #include "tensorops.h"
+#include "windows.h"
 
 #include <torch/optim/adam.h>
 #include <ATen/core/grad_mode.h>
@@ -19,7 +20,30 @@ namespace pgcn {
 
 namespace {
 
+constexpr int kMaxRetries = 2; ///< a diverging scale is retried this often, each time with half the lr and step
+
 using Clock = std::chrono::steady_clock;
+
+/** Receptive field of a scale's net (3x3 valid convolutions). */
+int receptiveField(const TrainConfig &cfg, const Size2 &sz)
+{
+    return 2 * int(cfg.channelsFor(sz.longSide()).size()) + 1;
+}
+
+/** Pixels of one training window with its context ring (see Windows). */
+double windowPixels(const TrainConfig &cfg, const Size2 &sz)
+{
+    const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
+    const double ring = 2.0 * (receptiveField(cfg, sz) - 1);
+    return (std::min<double>(h, cfg.cropSize) + ring) * (std::min<double>(w, cfg.cropSize) + ring);
+}
+
+/** Windows only where a window with its ring costs at most half the padded image. */
+bool useWindows(const TrainConfig &cfg, const Size2 &sz)
+{
+    const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
+    return cfg.cropSize > 0 && windowPixels(cfg, sz) <= 0.5 * h * w;
+}
 
 /** Relative cost of one scale, to turn elapsed time into an ETA. */
 double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
@@ -27,36 +51,45 @@ double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
     const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
     double pixels = h * w;
     int chains = 1;
-    if (cfg.cropSize > 0 && (h > cfg.cropSize || w > cfg.cropSize)) {
-        pixels = std::min<double>(h, cfg.cropSize) * std::min<double>(w, cfg.cropSize);
+    if (useWindows(cfg, sz)) {
+        pixels = windowPixels(cfg, sz);
         chains = cfg.recoveryBatch;
     }
     const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchSize + cfg.recoverySteps * chains + 2.0 * (cfg.batchSize + 2 * chains));
-    return perIt * cfg.iterations;
+    return perIt * cfg.iterationsAt(scale);
 }
 
-/** Crops of padded tensors at shared random positions: one window per batch row. */
+/** Training windows (see TrainingWindow) at random positions, stacked. */
 struct Windows
 {
-    at::Tensor init, obs, z;
+    at::Tensor init, obs, z;          ///< synthesis starts (with ring), real crops, recovery starts (with ring)
+    at::Tensor synWeight, recWeight;  ///< per-patch weights of the energy map for the two chains
+    int margin = 0;
 };
 
-/** Synthesis windows from the batch rows; real and recovery windows at shared positions, `nRec` of them. */
-Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, int nRec, Rng &rng)
+/** One synthesis window per batch row of initP; nRec real crops with recovery windows at the same places. */
+Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, int nRec, int field,
+                   Rng &rng)
 {
     const int64_t H = obsP.size(2), W = obsP.size(3);
     const int64_t ch = std::min<int64_t>(crop, H), cw = std::min<int64_t>(crop, W);
-    std::vector<at::Tensor> a, b, c;
+    std::vector<at::Tensor> syn, synW, obs, rec, recW;
+    int margin = 0;
     for (int64_t i = 0; i < initP.size(0); ++i) {
         const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
-        a.push_back(initP.slice(0, i, i + 1).slice(2, y, y + ch).slice(3, x, x + cw));
+        const TrainingWindow w = cutWindow(initP.slice(0, i, i + 1), y, x, ch, cw, field);
+        syn.push_back(w.pixels);
+        synW.push_back(w.weight);
+        margin = w.margin;
     }
     for (int i = 0; i < nRec; ++i) {
         const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
-        b.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
-        c.push_back(zP.slice(2, y, y + ch).slice(3, x, x + cw));
+        const TrainingWindow w = cutWindow(zP, y, x, ch, cw, field);
+        obs.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
+        rec.push_back(w.pixels);
+        recW.push_back(w.weight);
     }
-    return {at::cat(a), at::cat(b), at::cat(c)};
+    return {at::cat(syn), at::cat(obs), at::cat(rec), at::cat(synW), at::cat(recW), margin};
 }
 
 } // namespace
@@ -86,8 +119,9 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                              cfg.recoverySteps, r, cancel);
     }
 
-    for (int s = start; s < S; ++s) {
-        Rng rng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + 17ull, dev);
+    // One attempt at scale s with the learning rate and Langevin step scaled by `factor`.
+    auto trainScale = [&](int s, const at::Tensor &z, int attempt, double factor) -> EnergyNet {
+        Rng rng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + 17ull + std::uint64_t(attempt) * 104729ull, dev);
         const Size2 sz = geo.scales[s];
         const int pad = cfg.pad;
 
@@ -98,12 +132,11 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         net->to(dev);
         net->train();
         torch::optim::Adam opt(net->parameters(),
-                               torch::optim::AdamOptions(cfg.lrStart).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
+                               torch::optim::AdamOptions(cfg.lrStart * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
 
         const at::Tensor obs = model.real(s);
-        const at::Tensor z = s == 0 ? blurredCopy(obs, cfg.recoveryDownscale) : resizeImage(recPrev, sz.height, sz.width);
         const at::Tensor obsP = padImage(obs, pad), zP = padImage(z, pad);
-        const bool crop = cfg.cropSize > 0 && (obsP.size(2) > cfg.cropSize || obsP.size(3) > cfg.cropSize);
+        const bool crop = useWindows(cfg, sz);
         const int B = cfg.batchSize;
 
         at::Tensor bank;
@@ -121,12 +154,14 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             drawBank();
 
         const double costHere = scaleCost(cfg, sz, s);
-        for (int it = 0; it < cfg.iterations; ++it) {
+        std::vector<double> recentMse; // recovery MSE of the last measured iterations
+        const int iters = cfg.iterationsAt(s);
+        for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
-            const double lr = cfg.learningRate(it);
+            const double lr = cfg.learningRateAt(s, it) * factor;
             for (auto &group : opt.param_groups())
                 static_cast<torch::optim::AdamOptions &>(group.options()).lr(lr);
-            const double noise = cfg.trainingNoise(it);
+            const double noise = cfg.trainingNoiseAt(s, it);
 
             if (s > 0 && cfg.bankSize > 0 && cfg.bankRefresh > 0 && it > 0 && it % cfg.bankRefresh == 0)
                 drawBank();
@@ -146,21 +181,23 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             }
             Windows win;
             if (crop)
-                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, cfg.recoveryBatch, rng);
+                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, cfg.recoveryBatch, receptiveField(cfg, sz), rng);
             else
-                win = {padImage(init, pad), obsP, zP};
+                win = {padImage(init, pad), obsP, zP, {}, {}, 0};
 
             const auto frozen = net->frozenWeights();
-            const GradientFn grad = [&](const at::Tensor &x) { return energyGradient(frozen, x); };
+            const GradientFn synGrad = [&](const at::Tensor &x) { return energyGradient(frozen, x, win.synWeight); };
+            const GradientFn recGrad = [&](const at::Tensor &x) { return energyGradient(frozen, x, win.recWeight); };
+            auto inner = [&](const at::Tensor &x) { return win.margin > 0 ? cropPad(x, win.margin) : x; };
             LangevinParams synP;
             synP.steps = cfg.stepsAt(s);
-            synP.stepSize = cfg.stepSize;
+            synP.stepSize = cfg.stepSize * factor;
             synP.noise = noise;
             LangevinParams recP = synP;
             recP.steps = cfg.recoverySteps;
             recP.noise = 0.0;
-            const at::Tensor syn = langevin(win.init, grad, synP, &rng, cancel);
-            const at::Tensor rec = cfg.recoverySteps > 0 ? langevin(win.z, grad, recP, &rng, cancel) : win.z;
+            const at::Tensor syn = inner(langevin(win.init, synGrad, synP, &rng, cancel));
+            const at::Tensor rec = inner(cfg.recoverySteps > 0 ? langevin(win.z, recGrad, recP, &rng, cancel) : win.z);
 
             // One forward for all three groups: one power iteration per training step.
             const int64_t nObs = win.obs.size(0), nSyn = syn.size(0);
@@ -173,31 +210,34 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             loss.backward();
             opt.step();
 
-            const bool snapshot = cb.snapshotEvery > 0 && ((it + 1) % cb.snapshotEvery == 0 || it + 1 == cfg.iterations);
+            const bool snapshot = cb.snapshotEvery > 0 && ((it + 1) % cb.snapshotEvery == 0 || it + 1 == iters);
             const bool report = cb.progress && (!dev.is_cuda() || snapshot || it % 10 == 0);
             if (report || !dev.is_cuda()) {
                 const double lossV = loss.item<double>();
                 const double mse = (cropPad(rec, pad) - cropPad(win.obs, pad)).pow(2).mean().item<double>();
                 if (!std::isfinite(lossV) || !std::isfinite(mse))
                     throw TrainingDiverged(s, "training diverged at scale " + std::to_string(s) + ", iteration " +
-                                                  std::to_string(it + 1) + " (non-finite energy); "
-                                                  "try a smaller learning rate or Langevin step");
+                                                  std::to_string(it + 1) + " (non-finite energy)");
+                recentMse.push_back(mse);
+                if (recentMse.size() > 20)
+                    recentMse.erase(recentMse.begin());
                 if (cb.progress) {
                     TrainProgress p;
                     p.scale = s;
                     p.numScales = S;
                     p.iteration = it + 1;
-                    p.iterations = cfg.iterations;
+                    p.iterations = iters;
                     p.energyReal = eObs.item<double>();
                     p.energySyn = eSyn.item<double>();
                     p.energyRec = eRec.item<double>();
                     p.loss = lossV;
                     p.recoveryMse = mse;
                     p.learningRate = lr;
+                    p.attempt = attempt;
                     p.noise = noise;
                     p.recoveryFailing = mse > cfg.failureMse;
                     p.elapsedSeconds = elapsed();
-                    const double done = doneCost + costHere * double(it + 1) / cfg.iterations;
+                    const double done = doneCost + costHere * double(it + 1) / iters;
                     p.etaSeconds = done > 0 ? p.elapsedSeconds * (totalCost - done) / done : 0.0;
                     if (snapshot) {
                         p.synthesis = cropPad(syn.slice(0, 0, 1), pad).detach().to(at::kCPU).contiguous();
@@ -207,9 +247,39 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 }
             }
         }
-
-        model.addTrainedScale(net);
+        double meanMse = 0;
+        for (double v : recentMse)
+            meanMse += v / double(recentMse.size());
+        if (meanMse > cfg.failureMse)
+            throw TrainingDiverged(s, "recovery failed at scale " + std::to_string(s) + " (recovery MSE " +
+                                          std::to_string(meanMse) + " over the last iterations, limit " +
+                                          std::to_string(cfg.failureMse) + ")");
         doneCost += costHere;
+        return net;
+    };
+
+    for (int s = start; s < S; ++s) {
+        EnergyNet net{nullptr};
+        const Size2 sz = geo.scales[s];
+        const at::Tensor z = s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale) : resizeImage(recPrev, sz.height, sz.width);
+        const double doneBefore = doneCost;
+        for (int attempt = 0;; ++attempt) {
+            const double factor = std::pow(0.5, attempt);
+            try {
+                net = trainScale(s, z, attempt, factor);
+                model.setStepFactor(s, factor);
+                break;
+            } catch (const TrainingDiverged &e) {
+                doneCost = doneBefore;
+                if (attempt >= kMaxRetries)
+                    throw TrainingDiverged(s, std::string(e.what()) + "; retried " + std::to_string(attempt) +
+                                                  " times with a smaller learning rate and Langevin step. "
+                                                  "The scales before it are kept; try a smaller --lr or --step-size");
+                if (cb.retrying)
+                    cb.retrying(s, attempt + 1, e.what());
+            }
+        }
+        model.addTrainedScale(net);
         {
             Rng r(cfg.seed, dev);
             recPrev = runPyramid(model, z, s, s, geo.scales, 0.0, cfg.recoverySteps, r, cancel);

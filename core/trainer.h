@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
 
 namespace pgcn {
 
@@ -28,6 +29,7 @@ struct TrainProgress
     double elapsedSeconds = 0;  ///< since train() started
     double etaSeconds = 0;      ///< estimate for the rest of the run
     bool recoveryFailing = false; ///< recovery MSE above config.failureMse
+    int attempt = 0;            ///< 0 first try; n = n-th retry of the scale after divergence (lr and step halved each time)
     at::Tensor synthesis;       ///< [1,3,h,w] on CPU, snapshot iterations only
     at::Tensor recovery;        ///< [1,3,h,w] on CPU, snapshot iterations only
 };
@@ -38,14 +40,18 @@ struct TrainCallbacks
     std::function<void(const TrainProgress &)> progress;
     /** After a scale's net is added to the model (e.g. to autosave). */
     std::function<void(int scale, const PyramidModel &)> scaleFinished;
+    /** A scale diverged (non-finite energy, or recovery MSE above config.failureMse at its end) and starts again. */
+    std::function<void(int scale, int attempt, const std::string &why)> retrying;
     int snapshotEvery = 50;
 };
 
 /**
  * Coarse-to-fine training (algorithm.md §4) of the untrained scales of a
  * model, on the model's device. Resumes where the model stops (trained
- * scales are kept frozen). Throws Cancelled (the model keeps finished
- * scales) or TrainingDiverged.
+ * scales are kept frozen). A scale that diverges is retried up to twice,
+ * each time with half the learning rate and half the Langevin step (the
+ * step is kept in the model's config for sampling). Throws Cancelled or,
+ * after the retries, TrainingDiverged; the model keeps finished scales.
  */
 void train(PyramidModel &model, const TrainCallbacks &callbacks = {},
            const std::atomic<bool> *cancel = nullptr);

@@ -8,7 +8,7 @@ set -euo pipefail
 core=(build-essential cmake ninja-build pkg-config libtorch-dev)
 full=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6 qt6-image-formats-plugins libgl-dev
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-      libopencv-videoio-dev opencv-doc xvfb xauth)
+      opencv-doc xvfb xauth)
 
 want=("${core[@]}")
 [[ "${1:-}" == "--core" ]] || want+=("${full[@]}")

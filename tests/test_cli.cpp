@@ -9,6 +9,10 @@
 #include <QTest>
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace pgcn;
 
@@ -26,10 +30,31 @@ class TestCli : public QObject
         QString err;
     };
 
-    Result run(const QStringList &args, int timeoutMs = 120000)
+    /** How the tool is started: as it is, as an unprivileged user, or with a tiny file size limit (a full disk). */
+    enum class Limit { None, Unprivileged, DiskFull };
+
+    /** As root, permissions do not bind: the child drops to nobody so a read-only folder is read-only to it. */
+    static void setUpChild(QProcess &p, Limit limit)
+    {
+        if (limit == Limit::Unprivileged)
+            p.setChildProcessModifier([] {
+                if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+                    ::_exit(126);
+            });
+        else if (limit == Limit::DiskFull)
+            p.setChildProcessModifier([] {
+                // Writes beyond 100 bytes fail with EFBIG, as they would with ENOSPC on a full disk.
+                ::signal(SIGXFSZ, SIG_IGN);
+                const rlimit r{100, 100};
+                ::setrlimit(RLIMIT_FSIZE, &r);
+            });
+    }
+
+    Result run(const QStringList &args, int timeoutMs = 120000, Limit limit = Limit::None)
     {
         QProcess p;
         p.setWorkingDirectory(m_dir.path());
+        setUpChild(p, limit);
         p.start(QStringLiteral(PATCHGENCN_CLI), args);
         if (!p.waitForFinished(timeoutMs)) {
             p.kill();
@@ -40,6 +65,44 @@ class TestCli : public QObject
                 QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
     }
     QString file(const QString &name) const { return m_dir.filePath(name); }
+    static QByteArray contents(const QString &path)
+    {
+        std::ifstream f(path.toStdString(), std::ios::binary);
+        const std::string s{std::istreambuf_iterator<char>(f), {}};
+        return QByteArray(s.data(), qsizetype(s.size()));
+    }
+    /** A folder holding copies of the model and a previous sample, so that "nothing lost" can be checked. */
+    QString outputFolder(const QString &name) const
+    {
+        const QString dir = file(name);
+        QDir().mkpath(dir);
+        QFile::setPermissions(dir, QFileDevice::Permissions(0x7777)); // rwx for everyone (the child may be nobody)
+        QFile::remove(dir + QStringLiteral("/m.pgcn"));
+        QFile::copy(file(QStringLiteral("m.pgcn")), dir + QStringLiteral("/m.pgcn"));
+        saveImage(QString(dir + QStringLiteral("/sample_000.png")).toStdString(), test::patternImage(5, 5));
+        return dir;
+    }
+    /** Starts `p` on the tool and reads its output until training runs (the first progress line). */
+    QByteArray startUntilTraining(QProcess &p, const QStringList &args) const
+    {
+        p.setWorkingDirectory(m_dir.path());
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(PATCHGENCN_CLI), args);
+        QByteArray output;
+        if (!p.waitForStarted())
+            return output;
+        QElapsedTimer clock;
+        clock.start();
+        while (!output.contains("E(real)") && clock.elapsed() < 60000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(50);
+            output += p.readAll();
+        }
+        return output;
+    }
+    static int tmpFiles(const QString &dir)
+    {
+        return int(QDir(dir).entryList(QDir::Files).filter(QStringLiteral(".tmp")).size());
+    }
     QStringList tinyTrain(const QString &out) const
     {
         return {QStringLiteral("train"), m_image, QStringLiteral("-o"), out, QStringLiteral("--max-size"), QStringLiteral("24"),
@@ -51,6 +114,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
+        // Readable by the unprivileged child of the read-only-folder tests.
+        QFile::setPermissions(m_dir.path(), QFileDevice::Permissions(0x7755));
         QVERIFY(QFileInfo::exists(QStringLiteral(PATCHGENCN_CLI)));
         m_image = file(QStringLiteral("tiny.png"));
         saveImage(m_image.toStdString(), test::patternImage(24, 20));
@@ -189,26 +254,100 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(file(QStringLiteral("x.png"))));
     }
 
+    void oneByOneImageTrains()
+    {
+        saveImage(file(QStringLiteral("dot.png")).toStdString(), test::patternImage(1, 1));
+        QStringList args = tinyTrain(file(QStringLiteral("dot.pgcn")));
+        args[1] = file(QStringLiteral("dot.png"));
+        Result r = run(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        r = run({QStringLiteral("sample"), file(QStringLiteral("dot.pgcn")), QStringLiteral("-n"), QStringLiteral("1"),
+                 QStringLiteral("--size"), QStringLiteral("3x2"), QStringLiteral("-o"), file(QStringLiteral("dot"))});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(loadImage(file(QStringLiteral("dot/sample_000.png")).toStdString()).width, 3);
+    }
+
+    void readOnlyOutputFolder()
+    {
+        const QString dir = outputFolder(QStringLiteral("ro"));
+        const QByteArray model = contents(dir + QStringLiteral("/m.pgcn")), sample = contents(dir + QStringLiteral("/sample_000.png"));
+        QFile::setPermissions(dir, QFileDevice::Permissions(0x5555)); // r-x for everyone
+        const QString ro = dir + QLatin1Char('/');
+        const QString model2 = file(QStringLiteral("m.pgcn"));
+        const QList<QStringList> commands = {
+            tinyTrain(ro + QStringLiteral("m.pgcn")),
+            {QStringLiteral("sample"), model2, QStringLiteral("-n"), QStringLiteral("1"), QStringLiteral("-o"), dir},
+            {QStringLiteral("reconstruct"), model2, QStringLiteral("-o"), ro + QStringLiteral("sample_000.png")},
+            {QStringLiteral("sr"), model2, QStringLiteral("--factor"), QStringLiteral("2"), QStringLiteral("-o"), ro + QStringLiteral("sample_000.png")},
+        };
+        for (const QStringList &args : commands) {
+            const Result r = run(args, 120000, Limit::Unprivileged);
+            QVERIFY2(r.code == 1, qPrintable(QStringLiteral("%1: exit %2: %3").arg(args.first()).arg(r.code).arg(r.err)));
+            QVERIFY2(r.err.contains(QLatin1String("is not writable")) && r.err.contains(dir), qPrintable(r.err));
+        }
+        QCOMPARE(contents(dir + QStringLiteral("/m.pgcn")), model);
+        QCOMPARE(contents(dir + QStringLiteral("/sample_000.png")), sample);
+        QCOMPARE(QDir(dir).entryList(QDir::Files).size(), 2);
+        QFile::setPermissions(dir, QFileDevice::Permissions(0x7777));
+    }
+
+    void diskFull()
+    {
+        const QString dir = outputFolder(QStringLiteral("full"));
+        const QByteArray model = contents(dir + QStringLiteral("/m.pgcn")), sample = contents(dir + QStringLiteral("/sample_000.png"));
+        const QString full = dir + QLatin1Char('/');
+        // Training completes, then the model cannot be written: neither there nor in the temporary folder.
+        Result r = run(tinyTrain(full + QStringLiteral("m.pgcn")), 120000, Limit::DiskFull);
+        QVERIFY2(r.code == 1, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains(QLatin1String("cannot write '") + full + QLatin1String("m.pgcn'")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QLatin1String("is lost")), qPrintable(r.err));
+        r = run({QStringLiteral("sample"), file(QStringLiteral("m.pgcn")), QStringLiteral("-n"), QStringLiteral("2"),
+                 QStringLiteral("-o"), dir}, 120000, Limit::DiskFull);
+        QVERIFY2(r.code == 1, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains(QLatin1String("cannot write '") + full + QLatin1String("sample_000.png'")), qPrintable(r.err));
+        QCOMPARE(contents(dir + QStringLiteral("/m.pgcn")), model);
+        QCOMPARE(contents(dir + QStringLiteral("/sample_000.png")), sample);
+        QCOMPARE(tmpFiles(dir), 0);
+    }
+
+    void modelRescuedWhenTheFolderTurnsReadOnly()
+    {
+        // The folder is writable when training starts and read-only when it ends.
+        const QString dir = outputFolder(QStringLiteral("late"));
+        const QString rescueDir = file(QStringLiteral("rescue"));
+        QDir().mkpath(rescueDir);
+        QFile::setPermissions(rescueDir, QFileDevice::Permissions(0x7777));
+        QStringList args = tinyTrain(dir + QStringLiteral("/new.pgcn"));
+        args[args.indexOf(QStringLiteral("--iters")) + 1] = QStringLiteral("16"); // 31 iterations after the first line
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TMPDIR"), rescueDir);
+        p.setProcessEnvironment(env);
+        setUpChild(p, Limit::Unprivileged);
+        QByteArray output = startUntilTraining(p, args);
+        QFile::setPermissions(dir, QFileDevice::Permissions(0x5555));
+        QVERIFY(p.waitForFinished(600000));
+        output += p.readAll();
+        QFile::setPermissions(dir, QFileDevice::Permissions(0x7777));
+        QVERIFY2(p.exitCode() == 1, output.constData());
+        QVERIFY2(output.contains(QByteArray("saved to '" + rescueDir.toUtf8() + "/patchgencn-rescued-")), output.constData());
+        QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/new.pgcn")));
+        const QStringList rescued = QDir(rescueDir).entryList({QStringLiteral("patchgencn-rescued-*.pgcn")});
+        QCOMPARE(rescued.size(), 1);
+        const Result r = run({QStringLiteral("info"), rescueDir + QLatin1Char('/') + rescued.first()});
+        QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("2 trained")), qPrintable(r.err));
+    }
+
     void interruptSavesNothing()
     {
         QStringList args = tinyTrain(file(QStringLiteral("int.pgcn")));
         args[args.indexOf(QStringLiteral("--iters")) + 1] = QStringLiteral("100000");
         QProcess p;
-        p.setWorkingDirectory(m_dir.path());
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral(PATCHGENCN_CLI), args);
-        QVERIFY(p.waitForStarted());
-        // wait until training runs (its first progress line), then Ctrl-C
-        QByteArray output;
-        QElapsedTimer clock;
-        clock.start();
-        while (!output.contains("E(real)") && clock.elapsed() < 60000 && p.state() == QProcess::Running) {
-            p.waitForReadyRead(100);
-            output += p.readAll();
-        }
+        // wait until training runs, then Ctrl-C
+        QByteArray output = startUntilTraining(p, args);
         QVERIFY2(output.contains("E(real)"), output.constData());
         ::kill(pid_t(p.processId()), SIGINT);
-        QVERIFY(p.waitForFinished(30000));
+        QVERIFY(p.waitForFinished(120000)); // generous: sanitizer builds on a busy machine stop slowly
         output += p.readAll();
         QVERIFY2(p.exitCode() == 130, output.constData());
         output += p.readAll();

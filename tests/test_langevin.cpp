@@ -1,6 +1,7 @@
 #include "energynet.h"
 #include "errors.h"
 #include "langevin.h"
+#include "windows.h"
 #include "runtime.h"
 
 #include <QTest>
@@ -82,6 +83,39 @@ private Q_SLOTS:
         };
         QVERIFY(at::equal(run(3), run(3)));
         QVERIFY(!at::equal(run(3), run(4)));
+    }
+
+    void windowGradientMatchesTheWholeImage()
+    {
+        // A training window with its context ring moves its crop exactly as a
+        // whole-image chain moves those pixels, at the border and inside.
+        at::manual_seed(1);
+        EnergyNet net(std::vector<int>{8, 8, 8, 8, 1}, 0.3);
+        net->eval();
+        const auto frozen = net->frozenWeights();
+        const int field = 11;
+        const at::Tensor image = at::rand({1, 3, 34, 29}) * 2 - 1;
+        const at::Tensor whole = energyGradient(frozen, image);
+        const int64_t ch = 12, cw = 9;
+        for (auto [y, x] : {std::pair<int64_t, int64_t>{0, 0}, {11, 7}, {34 - ch, 29 - cw}, {0, 29 - cw}, {5, 0}}) {
+            const TrainingWindow w = cutWindow(image, y, x, ch, cw, field);
+            QCOMPARE(w.margin, field - 1);
+            QCOMPARE(w.pixels.size(2), ch + 2 * w.margin);
+            QCOMPARE(w.pixels.size(3), cw + 2 * w.margin);
+            QVERIFY(at::equal(w.pixels.slice(2, w.margin, w.margin + ch).slice(3, w.margin, w.margin + cw),
+                              image.slice(2, y, y + ch).slice(3, x, x + cw)));
+            const at::Tensor g = energyGradient(frozen, w.pixels, w.weight)
+                                     .slice(2, w.margin, w.margin + ch).slice(3, w.margin, w.margin + cw);
+            const at::Tensor ref = whole.slice(2, y, y + ch).slice(3, x, x + cw);
+            const double err = (g - ref).abs().max().item<double>(), scale = ref.abs().max().item<double>();
+            QVERIFY2(scale > 1e-3, "the test net has a vanishing gradient");
+            QVERIFY2(err <= 1e-4 * scale, qPrintable(QStringLiteral("window at %1,%2: max error %3 of %4").arg(y).arg(x).arg(err).arg(scale)));
+            // Without the weights, patches over the zero ring would pull the border crop too.
+            if (y == 0) {
+                const at::Tensor g0 = energyGradient(frozen, w.pixels).slice(2, w.margin, w.margin + ch).slice(3, w.margin, w.margin + cw);
+                QVERIFY((g0 - ref).abs().max().item<double>() > 1e-3 * scale);
+            }
+        }
     }
 
     void energyGradientMatchesFiniteDifferences()

@@ -1,16 +1,20 @@
+#include "archivecheck.h"
 #include "errors.h"
 #include "generator.h"
 #include "model.h"
 #include "testutil.h"
 #include "trainer.h"
 
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <torch/serialize/output-archive.h>
 
+#include <csignal>
 #include <fstream>
 #include <iterator>
+#include <sys/resource.h>
 
 using namespace pgcn;
 
@@ -32,6 +36,26 @@ class TestModelIo : public QObject
     {
         std::ofstream f(p, std::ios::binary);
         f << bytes;
+    }
+
+    /** A zip archive of stored entries (name, bytes), as LibTorch stores its pickles. */
+    static std::string storedZip(const std::vector<std::pair<std::string, std::string>> &files)
+    {
+        auto le = [](std::uint64_t v, int bytes) {
+            std::string out;
+            for (int k = 0; k < bytes; ++k)
+                out += char(v >> (8 * k));
+            return out;
+        };
+        std::string locals, central;
+        for (const auto &[name, payload] : files) {
+            const std::string sizes = le(0, 4) + le(payload.size(), 4) + le(payload.size(), 4) + le(name.size(), 2) + le(0, 2);
+            central += le(0x02014b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + sizes + le(0, 2) +
+                       le(0, 2) + le(0, 2) + le(0, 4) + le(locals.size(), 4) + name;
+            locals += le(0x04034b50, 4) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + sizes + name + payload;
+        }
+        return locals + central + le(0x06054b50, 4) + le(0, 4) + le(files.size(), 2) + le(files.size(), 2) +
+               le(central.size(), 4) + le(locals.size(), 4) + le(0, 2);
     }
 
 private Q_SLOTS:
@@ -144,6 +168,142 @@ private Q_SLOTS:
         }
         if (kind == QLatin1String("folder"))
             QDir(m_dir.path()).rmdir(QStringLiteral("bad.pgcn"));
+    }
+
+    void bytesRoundTrip()
+    {
+        const std::string bytes = m_model.toBytes();
+        QCOMPARE(bytes, [&] { m_model.save(path("b.pgcn")); return readAll(path("b.pgcn")); }());
+        const PyramidModel loaded = PyramidModel::fromBytes(bytes.data(), bytes.size(), "memory");
+        QCOMPARE(loaded.trainedScales(), m_model.trainedScales());
+        for (int s = 0; s < m_model.numScales(); ++s)
+            QVERIFY(at::equal(loaded.real(s), m_model.real(s)));
+        for (const size_t n : {size_t(0), size_t(10), bytes.size() / 2, bytes.size() - 1}) {
+            try {
+                PyramidModel::fromBytes(bytes.data(), n, "cut");
+                QFAIL(qPrintable(QStringLiteral("%1 of %2 bytes accepted").arg(n).arg(bytes.size())));
+            } catch (const FileFormatError &e) {
+                QVERIFY2(QString::fromUtf8(e.what()).contains(QLatin1String("'cut'")), e.what());
+            }
+        }
+    }
+
+    void claimedSizesAreCheckedBeforeLibTorch_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("expect");
+        QTest::newRow("pickle string of 4 GB") << "pickle" << "pickle";
+        QTest::newRow("record of 4 GB") << "record" << "inconsistent sizes";
+        QTest::newRow("directory beyond the file") << "directory" << "zip directory";
+        // LibTorch rebuilds tensors from the stated offset and strides unchecked (found by fuzz_model:
+        // a heap overflow when the loader read such a tensor).
+        QTest::newRow("tensor beyond its storage") << "tensor" << "does not fit its data";
+    }
+    void claimedSizesAreCheckedBeforeLibTorch()
+    {
+        // A few changed bytes of a good file claim gigabytes; LibTorch 1.13 would allocate them (found by fuzz_model).
+        QFETCH(QString, kind);
+        QFETCH(QString, expect);
+        std::string bytes = m_model.toBytes();
+        auto patch32 = [&](size_t at, std::uint32_t v) {
+            for (int k = 0; k < 4; ++k)
+                bytes[at + size_t(k)] = char(v >> (8 * k));
+        };
+        if (kind == QLatin1String("pickle")) { // BINUNICODE "magic": 'X', 4-byte length, text
+            const size_t at = bytes.find(std::string("X\x05\0\0\0magic", 10));
+            QVERIFY(at != std::string::npos);
+            patch32(at + 1, 0xF0000000u);
+        } else if (kind == QLatin1String("record")) { // the first directory entry's uncompressed size
+            const size_t at = bytes.find("PK\x01\x02");
+            QVERIFY(at != std::string::npos);
+            patch32(at + 24, 0xFFFFFFF0u);
+        } else if (kind == QLatin1String("tensor")) { // scale_sizes, 2x2 longs: storage offset 0 -> 3
+            const size_t at = bytes.find("(K\x02K\x02t(K\x02K\x01t");
+            QVERIFY(at != std::string::npos && bytes.compare(at - 2, 2, std::string("K\0", 2)) == 0);
+            bytes[at - 1] = 3;
+        } else { // the end record's directory offset
+            const size_t at = bytes.rfind("PK\x05\x06");
+            QVERIFY(at != std::string::npos);
+            patch32(at + 16, 0x7FFFFFF0u);
+        }
+        QElapsedTimer clock;
+        clock.start();
+        try {
+            PyramidModel::fromBytes(bytes.data(), bytes.size(), "patched");
+            QFAIL("a damaged model was accepted");
+        } catch (const FileFormatError &e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(expect), e.what());
+        }
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    }
+
+    void archiveCheckReadsPickles_data()
+    {
+        QTest::addColumn<QByteArray>("pickle");  // archive/data.pkl; empty: no entries at all
+        QTest::addColumn<bool>("version");       // with archive/version
+        QTest::addColumn<QString>("expect");     // empty: accepted
+        QTest::addColumn<QByteArray>("dataVersion"); // archive/.data/version, which LibTorch prefers; empty: none
+        const QByteArray good("\x80\x02}q\x00X\x01\x00\x00\x00" "aK\x05s.", 15);
+        QTest::newRow("good") << good << true << "" << QByteArray();
+        // LONG_BINPUT 2^31: LibTorch 1.13 resizes its memo to that many IValues (found by fuzz_model)
+        QTest::newRow("memo index 2^31") << QByteArray("\x80\x02}r\x00\x00\x00\x80.", 9) << true << "memo index" << QByteArray();
+        QTest::newRow("text memo index") << QByteArray("\x80\x02}p99999999\n.", 14) << true << "memo index" << QByteArray();
+        // BINUNICODE of 2 GB: LibTorch allocates and zeroes it before finding the end (found by fuzz_model)
+        QTest::newRow("string of 2 GB") << QByteArray("\x80\x02X\xff\xff\xff\x7f" "ab.", 10) << true << "cut short" << QByteArray();
+        QTest::newRow("unknown opcode") << QByteArray("\x80\x02\xff.", 4) << true << "unknown opcode" << QByteArray();
+        QTest::newRow("no STOP") << QByteArray("\x80\x02}", 3) << true << "no end" << QByteArray();
+        // LibTorch's reader leaks its zip state when its constructor throws on these (found by fuzz_model).
+        QTest::newRow("no version record") << good << false << "version record" << QByteArray();
+        QTest::newRow("empty archive") << QByteArray() << false << "empty archive" << QByteArray();
+        QTest::newRow("bad .data/version beside a good one") << good << true << "version record" << QByteArray("x\n");
+        QTest::newRow("good .data/version") << good << false << "" << QByteArray("3\n");
+    }
+    void archiveCheckReadsPickles()
+    {
+        QFETCH(QByteArray, pickle);
+        QFETCH(bool, version);
+        QFETCH(QString, expect);
+        QFETCH(QByteArray, dataVersion);
+        std::vector<std::pair<std::string, std::string>> files;
+        if (!pickle.isEmpty())
+            files.emplace_back("archive/data.pkl", pickle.toStdString());
+        if (version)
+            files.emplace_back("archive/version", "3\n");
+        if (!dataVersion.isEmpty())
+            files.emplace_back("archive/.data/version", dataVersion.toStdString());
+        const std::string zip = storedZip(files);
+        QString message;
+        try {
+            checkModelArchive(zip.data(), zip.size());
+        } catch (const FileFormatError &e) {
+            message = QString::fromUtf8(e.what());
+        }
+        if (expect.isEmpty())
+            QVERIFY2(message.isEmpty(), qPrintable(message));
+        else
+            QVERIFY2(message.contains(expect), qPrintable(message));
+    }
+
+    void diskFullLeavesTheOldFile()
+    {
+        m_model.save(path("full.pgcn"));
+        const std::string before = readAll(path("full.pgcn"));
+        rlimit old{};
+        getrlimit(RLIMIT_FSIZE, &old);
+        const auto handler = std::signal(SIGXFSZ, SIG_IGN);
+        const rlimit small{1000, old.rlim_max}; // writes beyond 1000 bytes fail with EFBIG, as on a full disk
+        setrlimit(RLIMIT_FSIZE, &small);
+        QString message;
+        try {
+            m_model.save(path("full.pgcn"));
+        } catch (const Error &e) {
+            message = QString::fromUtf8(e.what());
+        }
+        setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, handler);
+        QVERIFY2(message.contains(QLatin1String("cannot write")) && message.contains(QLatin1String("full.pgcn")), qPrintable(message));
+        QCOMPARE(readAll(path("full.pgcn")), before);
+        QCOMPARE(QDir(m_dir.path()).entryList(QDir::Files).filter(QStringLiteral(".tmp")).size(), 0);
     }
 
     void failedSaveLeavesTheOldFile()

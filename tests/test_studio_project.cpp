@@ -6,12 +6,19 @@
 #include "project.h"
 #include "trainingpanel.h"
 
+#include <QDataStream>
 #include <QFile>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace pgcn;
 using pgcn::ui::JobOutcome;
@@ -35,6 +42,48 @@ class TestStudioProject : public QObject
         p.sampleSettings = ui::SampleSettings().toVariant();
         return p;
     }
+
+    static QByteArray contents(const QString &path)
+    {
+        std::ifstream f(path.toStdString(), std::ios::binary);
+        const std::string s{std::istreambuf_iterator<char>(f), {}};
+        return QByteArray(s.data(), qsizetype(s.size()));
+    }
+
+    /** While alive, files cannot grow beyond `bytes` (writes fail with EFBIG, as on a full disk). */
+    struct FileSizeLimit
+    {
+        rlimit old{};
+        void (*oldHandler)(int) = nullptr;
+        explicit FileSizeLimit(rlim_t bytes)
+        {
+            getrlimit(RLIMIT_FSIZE, &old);
+            oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+            const rlimit r{bytes, old.rlim_max};
+            setrlimit(RLIMIT_FSIZE, &r);
+        }
+        ~FileSizeLimit()
+        {
+            setrlimit(RLIMIT_FSIZE, &old);
+            std::signal(SIGXFSZ, oldHandler);
+        }
+    };
+
+    /** While alive, a root process acts as nobody, so that folder permissions bind. */
+    struct Unprivileged
+    {
+        const bool root = ::geteuid() == 0;
+        Unprivileged()
+        {
+            if (root)
+                QVERIFY(::seteuid(65534) == 0);
+        }
+        ~Unprivileged()
+        {
+            if (root)
+                QVERIFY(::seteuid(0) == 0);
+        }
+    };
 
 private Q_SLOTS:
     void initTestCase()
@@ -84,6 +133,67 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral("version")));
         QVERIFY(q.source.isNull()); // untouched on failure
         QVERIFY(!q.load(QStringLiteral("/nonexistent/x.pgcnproj"), &error));
+    }
+
+    void rejectsHugeCounts()
+    {
+        // A few bytes claiming 100 million log points, or a settings list of 3 billion values (Qt would
+        // reserve 100 GB for it; found by fuzz_project): refused without reserving memory for them.
+        for (const bool inSettings : {false, true}) {
+            QByteArray bytes;
+            QDataStream out(&bytes, QIODevice::WriteOnly);
+            out.setVersion(QDataStream::Qt_6_4);
+            out << Project::kMagic << Project::kVersion << QStringLiteral("x.png") << QByteArray() << QByteArray();
+            if (inSettings)
+                out << qint32(0) << qint32(0) << quint32(1) << QStringLiteral("preset") << quint32(QMetaType::QVariantList)
+                    << qint8(0) << quint32(0xBFFF4000);
+            else
+                out << qint32(1) << qint32(100000000) << qint32(1) << 0.5;
+            Project q;
+            QString error;
+            QVERIFY(!q.deserialize(bytes, &error));
+            QVERIFY2(error.contains(QStringLiteral("damaged")) || error.contains(QStringLiteral("truncated")), qPrintable(error));
+        }
+        // The fuzzer's own input.
+        Project q;
+        QVERIFY(!q.load(QStringLiteral(PATCHGENCN_FUZZ_REGRESSIONS "/project/settings-list-of-3-billion.bin")));
+    }
+
+    void saveFailuresKeepTheSessionAndTheOldFile()
+    {
+        QTemporaryDir dir, elsewhere;
+        QFile::setPermissions(dir.path(), QFileDevice::Permissions(0x7777));
+        const QString path = dir.filePath(QStringLiteral("keep.pgcnproj"));
+        MainWindow w;
+        w.setQuiet(true);
+        w.setSourceImage(test::patternQImage(), QStringLiteral("pattern.png"));
+        QVERIFY(w.saveProjectTo(path));
+        const QByteArray before = contents(path);
+        w.setSourceImage(test::patternQImage(30, 12), QStringLiteral("other.png")); // a new, unsaved session
+        QSignalSpy failures(&w, &MainWindow::failureShown);
+        {
+            const FileSizeLimit diskFull(100);
+            QVERIFY(!w.saveProjectTo(path));
+        }
+        QCOMPARE(failures.size(), 1);
+        QVERIFY2(failures.last().at(1).toString().contains(QDir::toNativeSeparators(path)), qPrintable(failures.last().at(1).toString()));
+        {
+            QFile::setPermissions(dir.path(), QFileDevice::Permissions(0x5555));
+            const Unprivileged nobody;
+            QVERIFY(!w.saveProjectTo(path));
+        }
+        QFile::setPermissions(dir.path(), QFileDevice::Permissions(0x7777));
+        QCOMPARE(failures.size(), 2);
+        QCOMPARE(failures.last().at(0).toString(), tr("Cannot save the project"));
+        // Nothing lost: the old file is intact, no temporary is left, and the session can be saved elsewhere.
+        QCOMPARE(contents(path), before);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+        QVERIFY(w.projectPath().isEmpty());
+        QCOMPARE(w.currentProject().source.size(), QSize(30, 12));
+        QVERIFY(w.saveProjectTo(elsewhere.filePath(QStringLiteral("other.pgcnproj"))));
+        Project p;
+        QVERIFY(p.load(elsewhere.filePath(QStringLiteral("other.pgcnproj"))));
+        QCOMPARE(p.source.size(), QSize(30, 12));
     }
 
     void sessionSavedAndReopened()

@@ -19,6 +19,18 @@ class TestTasks : public QObject
     PyramidModel m_model;
     at::Tensor m_real;
 
+    /** The message of the InvalidArgument `job` throws (empty when it throws none). */
+    template <typename F>
+    static QString refusal(F job)
+    {
+        try {
+            job();
+        } catch (const InvalidArgument &e) {
+            return QString::fromUtf8(e.what());
+        }
+        return {};
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -53,6 +65,20 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, editImage(m_model, m_real, at::ones({1, 1, 20, 32}), 1, 2.0));
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, editImage(m_model, m_real, at::ones({1, 1, 24, 32}), 3, 2.0));
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, editImage(m_model, m_real, at::ones({1, 1, 24, 32}), -1, 2.0));
+        // Each message names the bad value.
+        const at::Tensor ok = at::ones({1, 1, 24, 32});
+        QString m = refusal([&] { editImage(m_model, m_real, at::ones({1, 3, 24, 32}), 1, 2.0); });
+        QVERIFY2(m.contains(QLatin1String("[1, 3, 24, 32]")), qPrintable(m)); // an RGB mask
+        m = refusal([&] { editImage(m_model, m_real, at::ones({1, 1, 20, 32}), 1, 2.0); });
+        QVERIFY2(m.contains(QLatin1String("mask is 32x20 but the image is 32x24")), qPrintable(m));
+        m = refusal([&] { editImage(m_model, m_real, ok, 3, 2.0); });
+        QVERIFY2(m.contains(QLatin1String("(got 3)")), qPrintable(m));
+        m = refusal([&] { editImage(m_model, m_real, ok, 1, -2.5); });
+        QVERIFY2(m.contains(QLatin1String("feather")) && m.contains(QLatin1String("-2.5")), qPrintable(m));
+        m = refusal([&] { editImage(m_model, m_real.slice(1, 0, 1), ok, 1, 2.0); });
+        QVERIFY2(m.contains(QLatin1String("[1, 1, 24, 32]")), qPrintable(m)); // a grey image
+        m = refusal([&] { superResolve(m_model, at::Tensor(), 16.5); });
+        QVERIFY2(m.contains(QLatin1String("16.5")), qPrintable(m));
     }
 
     void injectKeepsTheInputSize()

@@ -148,6 +148,114 @@ private Q_SLOTS:
         QVERIFY(model.isComplete());
     }
 
+    void windowedTrainingLearns()
+    {
+        // Scale 1 (64x48) trains on 21-px windows with their context ring; scale 0 is small enough for whole images.
+        TrainConfig c = test::tinyConfig(30);
+        c.stepSize = 0.05;
+        c.maxSize = 64;
+        c.minSize = 24;
+        c.cropSize = 21;
+        c.recoveryBatch = 2;
+        PyramidModel model(test::patternImage(64, 48), c);
+        std::vector<double> gap;
+        int snapshotSide = 0;
+        TrainCallbacks cb;
+        cb.snapshotEvery = 30;
+        cb.progress = [&](const TrainProgress &p) {
+            if (p.scale == 1) {
+                gap.push_back(std::abs(p.energyReal - p.energySyn));
+                if (p.synthesis.defined())
+                    snapshotSide = int(p.synthesis.size(3));
+            }
+        };
+        train(model, cb);
+        QVERIFY(model.isComplete());
+        QCOMPARE(snapshotSide, 21 - 2 * c.pad); // the window's crop, less the image pad
+        QCOMPARE(int(gap.size()), 30);
+        const double gapPeak = *std::max_element(gap.begin(), gap.begin() + 10), gapEnd = mean(gap, 20, 30);
+        // The warm-started net first rates the blurry upsampled samples far above the real windows; learning closes the gap.
+        QVERIFY2(gapEnd < 0.5 * gapPeak, qPrintable(QStringLiteral("|energy gap| %1 -> %2").arg(gapPeak).arg(gapEnd)));
+        SampleRequest req;
+        req.count = 4;
+        const at::Tensor batch = at::cat(sample(model, req));
+        QCOMPARE(batch.size(2), int64_t(48));
+        QCOMPARE(batch.size(3), int64_t(64));
+        const double err = (model.real(1).mean({0, 2, 3}) - batch.mean({0, 2, 3})).abs().max().item<double>();
+        QVERIFY2(err < 0.15, qPrintable(QStringLiteral("colour mean error %1").arg(err)));
+    }
+
+    void divergingScaleIsRetriedWithSmallerSteps()
+    {
+        // A failure threshold no run can meet: every attempt "diverges".
+        TrainConfig c = test::tinyConfig(6);
+        c.failureMse = 1e-12;
+        PyramidModel model(test::patternImage(24, 20), c);
+        std::vector<int> attempts;
+        std::vector<double> firstLr;
+        TrainCallbacks cb;
+        cb.retrying = [&](int scale, int attempt, const std::string &why) {
+            QCOMPARE(scale, 0);
+            QVERIFY(why.find("recovery") != std::string::npos);
+            attempts.push_back(attempt);
+        };
+        cb.progress = [&](const TrainProgress &p) {
+            if (p.iteration == 1)
+                firstLr.push_back(p.learningRate);
+            QCOMPARE(p.attempt, int(firstLr.size()) - 1);
+        };
+        QVERIFY_THROWS_EXCEPTION(TrainingDiverged, train(model, cb));
+        QCOMPARE(attempts, (std::vector<int>{1, 2}));
+        QCOMPARE(int(firstLr.size()), 3);
+        QCOMPARE(firstLr[1], firstLr[0] / 2);
+        QCOMPARE(firstLr[2], firstLr[0] / 4);
+        QCOMPARE(model.trainedScales(), 0);
+    }
+
+    void coarsestScaleHasItsOwnIterations()
+    {
+        TrainConfig q = TrainConfig::preset("quick");
+        QCOMPARE(q.iterationsAt(0), q.coarseIterations);
+        QCOMPARE(q.iterationsAt(1), q.iterations);
+        QVERIFY(q.coarseIterations > q.iterations);
+        // The schedule stretches: the coarsest scale's last iteration has the others' final learning rate.
+        QCOMPARE(q.learningRateAt(0, 0), q.lrStart);
+        QCOMPARE(q.learningRateAt(0, q.coarseIterations - 1), q.learningRate(q.iterations - 1));
+        QCOMPARE(q.trainingNoiseAt(0, q.coarseIterations / 2), q.trainingNoise(q.iterations / 2));
+        // --iters rescales it with the rest; it travels in the model's text.
+        q.setIterations(q.iterations / 10);
+        QCOMPARE(q.coarseIterations, TrainConfig::preset("quick").coarseIterations / 10);
+        QCOMPARE(TrainConfig::fromText(q.toText()).coarseIterations, q.coarseIterations);
+        // A real run reports that many iterations at scale 0.
+        TrainConfig c = test::tinyConfig(6);
+        c.coarseIterations = 9;
+        PyramidModel model(test::patternImage(24, 20), c);
+        int at0 = 0, at1 = 0;
+        TrainCallbacks cb;
+        cb.progress = [&](const TrainProgress &p) {
+            QCOMPARE(p.iterations, p.scale == 0 ? 9 : 6);
+            ++(p.scale == 0 ? at0 : at1);
+        };
+        train(model, cb);
+        QCOMPARE(at0, 9);
+        QCOMPARE(at1, 6);
+    }
+
+    void stepFactorsTravelWithTheModel()
+    {
+        PyramidModel model(test::patternImage(24, 20), test::tinyConfig(4));
+        QCOMPARE(model.config().stepSizeAt(1), model.config().stepSize);
+        model.setStepFactor(1, 0.25);
+        QCOMPARE(model.config().stepSizeAt(0), model.config().stepSize);
+        QCOMPARE(model.config().stepSizeAt(1), model.config().stepSize * 0.25);
+        const TrainConfig back = TrainConfig::fromText(model.config().toText());
+        QCOMPARE(back.stepFactors, (std::vector<double>{1.0, 0.25}));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, model.setStepFactor(1, 0.0));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, model.setStepFactor(7, 0.5));
+        model.truncate(1);
+        QCOMPARE(model.config().stepSizeAt(1), model.config().stepSize);
+    }
+
     void rejectsBadConfigs()
     {
         TrainConfig c = test::tinyConfig();

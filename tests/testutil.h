@@ -38,6 +38,7 @@ inline TrainConfig tinyConfig(int iterations = 40)
     c.batchSize = 2;
     c.bankSize = 4;
     c.cropSize = 0;
+    c.coarseIterations = 0;
     c.setIterations(iterations);
     return c;
 }

@@ -59,6 +59,7 @@ struct TrainStatus
     double etaSeconds = 0;
     double learningRate = 0;
     bool recoveryFailing = false;
+    int attempt = 0;    ///< n > 0: the scale diverged and is on its n-th retry (half the lr and step each time)
     QVector<ProgressPoint> points;
     QImage synthesis;   ///< null unless a snapshot arrived
     QImage recovery;

@@ -12,8 +12,6 @@
 #include <c10/util/Exception.h>
 
 #include <QElapsedTimer>
-#include <QFile>
-#include <QTemporaryDir>
 
 #include "config.h"
 #include "errors.h"
@@ -62,28 +60,14 @@ TrainConfig buildConfig(const TrainSettings &s)
 
 QByteArray modelToBytes(const PyramidModel &model)
 {
-    QTemporaryDir dir;
-    if (!dir.isValid())
-        throw Error("cannot create a temporary folder to serialise the model");
-    const QString path = dir.filePath(QStringLiteral("model.pgcn"));
-    model.save(path.toStdString());
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        throw Error("cannot read back the serialised model");
-    return f.readAll();
+    // In memory: a full or read-only temporary folder must not lose a finished training.
+    const std::string bytes = model.toBytes();
+    return QByteArray(bytes.data(), qsizetype(bytes.size()));
 }
 
 PyramidModel modelFromBytes(const QByteArray &bytes, const at::Device &device)
 {
-    QTemporaryDir dir;
-    if (!dir.isValid())
-        throw Error("cannot create a temporary folder to read the model");
-    const QString path = dir.filePath(QStringLiteral("model.pgcn"));
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())
-        throw Error("cannot write the model to a temporary file");
-    f.close();
-    return PyramidModel::load(path.toStdString(), device);
+    return PyramidModel::fromBytes(bytes.constData(), size_t(bytes.size()), "the project's model", device);
 }
 
 ModelInfo describe(const PyramidModel &model)
@@ -351,8 +335,9 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
             cb.progress = [&](const TrainProgress &p) {
                 waitWhilePaused();
                 checkCancel(&d->cancel);
-                if (!pending.points.isEmpty() && pending.scale != p.scale)
+                if (!pending.points.isEmpty() && (pending.scale != p.scale || pending.attempt != p.attempt))
                     flush();
+                pending.attempt = p.attempt;
                 pending.scale = p.scale;
                 pending.numScales = p.numScales;
                 pending.iteration = p.iteration;

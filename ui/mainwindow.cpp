@@ -1008,7 +1008,11 @@ void MainWindow::applyPendingProgress()
                               .arg(st.iteration)
                               .arg(st.iterations)
                               .arg(formatDuration(st.elapsedSeconds), formatDuration(st.etaSeconds)));
-    if (st.recoveryFailing)
+    if (st.attempt > 0)
+        setStatus(tr("Training... (scale %1 diverged: retry %2 of 2 with a smaller learning rate and Langevin step)")
+                      .arg(st.scale + 1)
+                      .arg(st.attempt));
+    else if (st.recoveryFailing)
         setStatus(tr("Training... (recovery is failing at this scale)"));
     Q_EMIT progressShown(st);
 }

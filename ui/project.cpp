@@ -4,6 +4,10 @@
 #include <QDataStream>
 #include <QFile>
 #include <QSaveFile>
+#include <QVariant>
+#include <QtEndian>
+
+#include <algorithm>
 
 namespace pgcn::ui {
 
@@ -28,6 +32,43 @@ QImage fromPng(const QByteArray &bytes)
     if (!bytes.isEmpty())
         image.loadFromData(bytes, "PNG");
     return image;
+}
+
+/**
+ * A settings map as `QDataStream << QVariantMap` writes it, accepting only the value types the
+ * studio stores. Qt 6.4 reserves whatever element count a list inside a QVariant claims, so a
+ * damaged 200-byte project could ask for 100 GB (found by fuzz_project); scalars and strings are
+ * read in bounded chunks.
+ */
+bool readSettings(QDataStream &in, QVariantMap &map)
+{
+    quint32 n = 0;
+    in >> n;
+    if (in.status() != QDataStream::Ok || qint64(n) > in.device()->bytesAvailable() / 9) // key + type + null flag
+        return false;
+    for (quint32 i = 0; i < n; ++i) {
+        QString key;
+        in >> key;
+        uchar raw[4]; // the value's type id, peeked at
+        if (in.status() != QDataStream::Ok || in.device()->peek(reinterpret_cast<char *>(raw), 4) != 4)
+            return false;
+        const quint32 type = in.byteOrder() == QDataStream::BigEndian ? qFromBigEndian<quint32>(raw)
+                                                                      : qFromLittleEndian<quint32>(raw);
+        switch (type) {
+        case QMetaType::UnknownType: case QMetaType::Bool: case QMetaType::Int: case QMetaType::UInt:
+        case QMetaType::LongLong: case QMetaType::ULongLong: case QMetaType::Double: case QMetaType::Float:
+        case QMetaType::QString: case QMetaType::QByteArray:
+            break;
+        default:
+            return false;
+        }
+        QVariant value;
+        in >> value;
+        if (in.status() != QDataStream::Ok)
+            return false;
+        map.insert(key, value);
+    }
+    return true;
 }
 
 } // namespace
@@ -83,7 +124,9 @@ bool Project::deserialize(const QByteArray &bytes, QString *error)
         if (in.status() != QDataStream::Ok || n < 0 || n > 100000000)
             return fail(QObject::tr("the project file is damaged (training log)"));
         QVector<ProgressPoint> points;
-        points.reserve(n);
+        // A damaged count must not reserve gigabytes: at most what the remaining bytes can hold.
+        constexpr qint64 kPointBytes = 4 + 3 * 8;
+        points.reserve(qsizetype(std::min<qint64>(n, in.device()->bytesAvailable() / kPointBytes)));
         for (qint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
             ProgressPoint pt;
             qint32 it = 0;
@@ -106,9 +149,8 @@ bool Project::deserialize(const QByteArray &bytes, QString *error)
             return fail(QObject::tr("the project file is damaged (gallery image %1)").arg(i + 1));
         p.gallery.append(e);
     }
-    in >> p.trainSettings >> p.sampleSettings;
-    if (in.status() != QDataStream::Ok)
-        return fail(QObject::tr("the project file is truncated or damaged"));
+    if (!readSettings(in, p.trainSettings) || !readSettings(in, p.sampleSettings))
+        return fail(QObject::tr("the project file is truncated or damaged (settings)"));
     if (!sourcePng.isEmpty() && p.source.isNull())
         return fail(QObject::tr("the project's source image cannot be decoded"));
     *this = p;
@@ -118,7 +160,9 @@ bool Project::deserialize(const QByteArray &bytes, QString *error)
 bool Project::save(const QString &path, QString *error) const
 {
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
+    // Unbuffered: Qt 6.4's commit() ignores a failed final flush and renames a truncated file over
+    // the old one (a full disk lost the saved project); unbuffered writes fail in write() instead.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
         if (error)
             *error = file.errorString();
         return false;

@@ -1,0 +1,27 @@
+#include "windows.h"
+
+#include <algorithm>
+
+namespace pgcn {
+
+TrainingWindow cutWindow(const at::Tensor &padded, int64_t y, int64_t x, int64_t ch, int64_t cw, int field)
+{
+    const int64_t H = padded.size(2), W = padded.size(3);
+    TORCH_CHECK(y >= 0 && x >= 0 && y + ch <= H && x + cw <= W, "window outside the image");
+    const int64_t m = field - 1;
+    // The part of [y-m, y+ch+m) x [x-m, x+cw+m) inside the image, zero-padded to the full window.
+    const int64_t y0 = std::max<int64_t>(0, y - m), y1 = std::min<int64_t>(H, y + ch + m);
+    const int64_t x0 = std::max<int64_t>(0, x - m), x1 = std::min<int64_t>(W, x + cw + m);
+    at::Tensor pixels = padded.slice(2, y0, y1).slice(3, x0, x1);
+    pixels = at::constant_pad_nd(pixels, {x0 - (x - m), (x + cw + m) - x1, y0 - (y - m), (y + ch + m) - y1}, 0.0);
+
+    // Map position i covers padded rows y - m + i ... y - m + i + field - 1: it counts when they are all inside.
+    const int64_t mh = ch + 2 * m - field + 1, mw = cw + 2 * m - field + 1;
+    const auto opts = at::TensorOptions().dtype(at::kFloat);
+    const at::Tensor iy = at::arange(mh, opts) + double(y - m), ix = at::arange(mw, opts) + double(x - m);
+    const at::Tensor vy = (iy >= 0).logical_and(iy + field <= H).to(at::kFloat);
+    const at::Tensor vx = (ix >= 0).logical_and(ix + field <= W).to(at::kFloat);
+    return {pixels, at::outer(vy, vx).view({1, 1, mh, mw}).to(padded.device()), int(m)};
+}
+
+} // namespace pgcn
