@@ -357,8 +357,8 @@ int cmdTrain(int argc, char **argv)
         }
     };
     cb.retrying = [&](int s, int attempt, const std::string &why) {
-        std::fprintf(stderr, "%s%s; retrying scale %d with half the learning rate and Langevin step (retry %d of 2)\n",
-                     tty ? "\n" : "", why.c_str(), s + 1, attempt);
+        std::fprintf(stderr, "%s%s; retrying scale %d with half the learning rate and Langevin step (retry %d of %d)\n",
+                     tty ? "\n" : "", why.c_str(), s + 1, attempt, TrainConfig::kDivergenceRetries);
     };
     cb.scaleFinished = [&](int s, const PyramidModel &m) {
         if (snapDir.empty())

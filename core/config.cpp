@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 
 namespace pgcn {
 
@@ -26,14 +27,22 @@ double TrainConfig::learningRate(int it) const
     return (lrStart - lrEnd) * (1.0 - t) + lrEnd;
 }
 
+namespace {
+/** Iteration `it` of scale s mapped onto the schedule of `iterations` (the coarsest scale may have more). */
+int scheduleIteration(const TrainConfig &c, int scale, int it)
+{
+    return int(std::lround(double(it) * c.iterations / c.iterationsAt(scale)));
+}
+} // namespace
+
 double TrainConfig::learningRateAt(int scale, int it) const
 {
-    return learningRate(int(std::lround(double(it) * iterations / iterationsAt(scale))));
+    return learningRate(scheduleIteration(*this, scale, it));
 }
 
 double TrainConfig::trainingNoiseAt(int scale, int it) const
 {
-    return trainingNoise(int(std::lround(double(it) * iterations / iterationsAt(scale))));
+    return trainingNoise(scheduleIteration(*this, scale, it));
 }
 
 double TrainConfig::trainingNoise(int it) const
@@ -110,10 +119,10 @@ void TrainConfig::validate() const
 std::string TrainConfig::toText() const
 {
     std::ostringstream s;
-    auto list = [](const std::vector<int> &v) {
+    auto list = [](const auto &v) {
         std::string r;
         for (size_t i = 0; i < v.size(); ++i)
-            r += (i ? "," : "") + std::to_string(v[i]);
+            r += (i ? "," : "") + num(double(v[i]));
         return r;
     };
     s << "preset=" << presetName << '\n'
@@ -129,12 +138,8 @@ std::string TrainConfig::toText() const
       << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "recoveryBatch=" << recoveryBatch << '\n' << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
       << "seed=" << seed << '\n';
-    if (!stepFactors.empty()) {
-        s << "stepFactors=";
-        for (size_t i = 0; i < stepFactors.size(); ++i)
-            s << (i ? "," : "") << num(stepFactors[i]);
-        s << '\n';
-    }
+    if (!stepFactors.empty())
+        s << "stepFactors=" << list(stepFactors) << '\n';
     return s.str();
 }
 
@@ -155,14 +160,18 @@ TrainConfig TrainConfig::fromText(const std::string &text)
     try {
         auto geti = [&](const char *k, int &v) { if (kv.count(k)) v = std::stoi(kv[k]); };
         auto getd = [&](const char *k, double &v) { if (kv.count(k)) v = std::stod(kv[k]); };
-        auto getl = [&](const char *k, std::vector<int> &v) {
+        auto getl = [&](const char *k, auto &v) {
             if (!kv.count(k))
                 return;
             v.clear();
             std::istringstream ls(kv[k]);
             std::string item;
-            while (std::getline(ls, item, ','))
-                v.push_back(std::stoi(item));
+            while (std::getline(ls, item, ',')) {
+                if constexpr (std::is_same_v<typename std::decay_t<decltype(v)>::value_type, int>)
+                    v.push_back(std::stoi(item));
+                else
+                    v.push_back(std::stod(item));
+            }
         };
         if (kv.count("preset"))
             c.presetName = kv["preset"];
@@ -177,12 +186,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         geti("batchSize", c.batchSize); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);
         geti("cropSize", c.cropSize);
         int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
-        if (kv.count("stepFactors")) {
-            std::istringstream ls(kv["stepFactors"]);
-            std::string item;
-            while (std::getline(ls, item, ','))
-                c.stepFactors.push_back(std::stod(item));
-        }
+        getl("stepFactors", c.stepFactors);
         if (kv.count("seed"))
             c.seed = std::stoull(kv["seed"]);
     } catch (const std::logic_error &) {

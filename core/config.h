@@ -59,6 +59,9 @@ struct TrainConfig
     std::uint64_t seed = 0;
     std::string presetName = "paper";
 
+    /** A diverging scale is trained again this often, each time with half the learning rate and Langevin step. */
+    static constexpr int kDivergenceRetries = 2;
+
     /** Channel widths for a scale whose longer side is `longSide`. */
     const std::vector<int> &channelsFor(int longSide) const;
     /** Langevin steps of the synthesis chain at scale s. */

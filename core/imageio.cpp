@@ -64,6 +64,11 @@ struct HeaderBytes
     }
 };
 
+bool isJpeg(const HeaderBytes &b)
+{
+    return b.has(0, 3) && b.data[0] == 0xFF && b.data[1] == 0xD8 && b.data[2] == 0xFF;
+}
+
 bool probeJpeg(const HeaderBytes &b, ImageHeaderSize &out)
 {
     size_t i = 2;
@@ -222,7 +227,7 @@ bool probeImageSize(const unsigned char *data, size_t size, ImageHeaderSize &out
         out.height = b.be32(20);
         return b.has(16, 8);
     }
-    if (b.has(0, 3) && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+    if (isJpeg(b))
         return probeJpeg(b, out);
     if (b.tag(0, "BM")) {
         if (b.le32(14) == 12) { // OS/2 core header: 16-bit sizes
@@ -285,7 +290,7 @@ LoadedImage decodeImage(const unsigned char *data, size_t size, const std::strin
                     " megapixels are refused: downscale it first");
     }
     const HeaderBytes header{data, size};
-    if (header.has(0, 3) && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF && !jpegHasEnd(header))
+    if (isJpeg(header) && !jpegHasEnd(header))
         throw Error("image '" + name + "' is truncated (its JPEG data stops before the end-of-image marker)");
     const cv::Mat buffer(1, int(size), CV_8UC1, const_cast<unsigned char *>(data)); // not copied
     LoadedImage out;
@@ -320,9 +325,7 @@ LoadedImage loadImageFile(const std::string &path)
         throw Error("cannot open image '" + path + "': " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
         throw Error("'" + path + "' is not a regular file");
-    if (st.st_size == 0)
-        throw Error("image '" + path + "' is empty (0 bytes)");
-    if (st.st_size > kMaxImageFileBytes)
+    if (st.st_size > kMaxImageFileBytes) // before reading it; decodeImage checks emptiness
         throw Error("image '" + path + "' is " + std::to_string(st.st_size >> 20) + " MiB; files above " +
                     std::to_string(kMaxImageFileBytes >> 20) + " MiB are refused");
     std::vector<unsigned char> bytes(size_t(st.st_size));

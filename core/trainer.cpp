@@ -20,8 +20,6 @@ namespace pgcn {
 
 namespace {
 
-constexpr int kMaxRetries = 2; ///< a diverging scale is retried this often, each time with half the lr and step
-
 using Clock = std::chrono::steady_clock;
 
 /** Receptive field of a scale's net (3x3 valid convolutions). */
@@ -271,7 +269,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 break;
             } catch (const TrainingDiverged &e) {
                 doneCost = doneBefore;
-                if (attempt >= kMaxRetries)
+                if (attempt >= TrainConfig::kDivergenceRetries)
                     throw TrainingDiverged(s, std::string(e.what()) + "; retried " + std::to_string(attempt) +
                                                   " times with a smaller learning rate and Langevin step. "
                                                   "The scales before it are kept; try a smaller --lr or --step-size");

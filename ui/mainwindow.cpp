@@ -31,6 +31,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "chainpanel.h"
+#include "config.h"
 #include "engineworker.h"
 #include "gallerypanel.h"
 #include "imagecanvas.h"
@@ -1009,9 +1010,10 @@ void MainWindow::applyPendingProgress()
                               .arg(st.iterations)
                               .arg(formatDuration(st.elapsedSeconds), formatDuration(st.etaSeconds)));
     if (st.attempt > 0)
-        setStatus(tr("Training... (scale %1 diverged: retry %2 of 2 with a smaller learning rate and Langevin step)")
+        setStatus(tr("Training... (scale %1 diverged: retry %2 of %3 with a smaller learning rate and Langevin step)")
                       .arg(st.scale + 1)
-                      .arg(st.attempt));
+                      .arg(st.attempt)
+                      .arg(pgcn::TrainConfig::kDivergenceRetries));
     else if (st.recoveryFailing)
         setStatus(tr("Training... (recovery is failing at this scale)"));
     Q_EMIT progressShown(st);
