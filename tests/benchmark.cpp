@@ -1,9 +1,17 @@
 // patchgencn-bench: speed and quality figures for the engine.
 //
-//   patchgencn-bench train IMAGE [--preset P] [--iters N] [--samples N] [--json FILE] [--out DIR]
-//       trains, then reports time per scale and in total, one-sample and batch-16
-//       sampling time, peak RSS, patch-SWD of each sample against the real image,
-//       diversity and recovery MSE.
+//   patchgencn-bench train IMAGE [--preset P] [--iters N] [--scales N] [--max-size N]
+//                    [--set key=value ...] [--runs N] [--samples N] [--json FILE] [--out DIR]
+//       trains (N runs with seeds 0..N-1; medians reported), then reports time per
+//       scale and in total, one-sample and batch-16 sampling time, peak RSS,
+//       patch-SWD of each sample against the real image, diversity and recovery MSE.
+//       --set overrides any field of the model configuration by its name in the
+//       model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
+//   patchgencn-bench compare IMAGE [same options]
+//       side by side on the same image and settings: the reference schedule
+//       (whole images, every coarser chain re-run every iteration) and ours (the
+//       preset's bank of coarse samples and windows); times, quality and ratio.
+//   Every mode takes --threads N (default: every core).
 //   patchgencn-bench langevin [--size N]
 //       Langevin steps per second at each pyramid size of an N-px image (no files).
 //   patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
@@ -137,11 +145,18 @@ int langevinSpeed(int argc, char **argv)
 }
 
 #ifdef PATCHGENCN_HAVE_IMAGEIO
-int trainBench(int argc, char **argv)
+std::vector<std::string> args(int argc, char **argv, const std::string &name)
 {
-    if (argc < 3)
-        throw std::runtime_error("train needs an IMAGE");
-    const std::string image = argv[2];
+    std::vector<std::string> out;
+    for (int i = 2; i + 1 < argc; ++i)
+        if (argv[i] == "--" + name)
+            out.push_back(argv[++i]);
+    return out;
+}
+
+/** The preset named by --preset with --iters, --lr, --scales, --max-size and every --set key=value applied. */
+TrainConfig configFromArgs(int argc, char **argv)
+{
     TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "quick"));
     if (arg(argc, argv, "iters", "") != "")
         cfg.setIterations(std::stoi(arg(argc, argv, "iters", "")));
@@ -152,18 +167,45 @@ int trainBench(int argc, char **argv)
     }
     if (arg(argc, argv, "scales", "") != "")
         cfg.numScales = std::stoi(arg(argc, argv, "scales", ""));
-    const int nSamples = std::stoi(arg(argc, argv, "samples", "8"));
-    const std::string outDir = arg(argc, argv, "out", "");
+    if (arg(argc, argv, "max-size", "") != "")
+        cfg.maxSize = std::stoi(arg(argc, argv, "max-size", ""));
+    const auto sets = args(argc, argv, "set");
+    if (!sets.empty()) {
+        std::string text = cfg.toText();
+        for (const auto &kv : sets) {
+            if (kv.find('=') == std::string::npos)
+                throw std::runtime_error("--set needs key=value (got '" + kv + "')");
+            if (text.find("\n" + kv.substr(0, kv.find('=') + 1)) == std::string::npos &&
+                text.rfind(kv.substr(0, kv.find('=') + 1), 0) != 0)
+                throw std::runtime_error("--set: unknown configuration key in '" + kv + "'");
+            text += kv + "\n";
+        }
+        const std::string preset = cfg.presetName;
+        cfg = TrainConfig::fromText(text);
+        cfg.presetName = preset + "+set";
+    }
+    cfg.validate();
+    return cfg;
+}
 
-    PyramidModel model(loadImage(image), cfg);
-    std::vector<double> scaleTime(cfg.numScales, 0.0);
+struct RunResult
+{
+    std::vector<double> scaleSeconds;
+    double trainSeconds = 0, oneSample = 0, batch16 = 0, swd = 0, diversity = 0, recoveryMse = 0;
+};
+
+RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir)
+{
+    RunResult r;
+    PyramidModel model(image, cfg);
+    r.scaleSeconds.assign(cfg.numScales, 0.0);
     auto tScale = Clock::now();
     TrainCallbacks cb;
     cb.snapshotEvery = 0;
-    cb.scaleFinished = [&](int s, const PyramidModel &) { scaleTime[s] = since(tScale); tScale = Clock::now(); };
+    cb.scaleFinished = [&](int s, const PyramidModel &) { r.scaleSeconds[s] = since(tScale); tScale = Clock::now(); };
     const auto t0 = Clock::now();
     train(model, cb);
-    const double trainTime = since(t0);
+    r.trainSeconds = since(t0);
 
     GenerateOptions opt;
     opt.seed = 1;
@@ -174,57 +216,185 @@ int trainBench(int argc, char **argv)
         sample(model, one, opt);
         oneTimes.push_back(since(t));
     }
+    r.oneSample = median(oneTimes);
     SampleRequest many;
     many.count = 16;
     opt.batch = 16;
     auto t = Clock::now();
     sample(model, many, opt);
-    const double batchTime = since(t);
+    r.batch16 = since(t);
 
     SampleRequest req;
     req.count = nSamples;
     opt.batch = 8;
-    opt.seed = 2;
+    opt.seed = 2 + cfg.seed;
     const auto xs = sample(model, req, opt);
     const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
     std::vector<double> swds;
     for (const auto &x : xs)
         swds.push_back(patchSwd(x, real));
-    const double div = diversity(xs, real);
-    const double recMse = (reconstruct(model) - real).pow(2).mean().item<double>();
+    r.swd = median(swds);
+    r.diversity = diversity(xs, real);
+    r.recoveryMse = (reconstruct(model) - real).pow(2).mean().item<double>();
     if (!outDir.empty()) {
         fs::create_directories(outDir);
         for (size_t i = 0; i < xs.size(); ++i)
             saveImage(outDir + "/sample_" + std::to_string(i) + ".png", tensorToImage(xs[i]));
     }
+    return r;
+}
+
+/** Trains `runs` times (seeds 0..runs-1) and returns the per-field medians. */
+RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSamples, const std::string &outDir,
+                    std::vector<RunResult> *all = nullptr)
+{
+    std::vector<RunResult> rs;
+    for (int k = 0; k < runs; ++k) {
+        cfg.seed = std::uint64_t(k);
+        rs.push_back(trainOnce(image, cfg, nSamples, k == 0 ? outDir : std::string()));
+        std::fprintf(stderr, "  run %d/%d: %.1f s, patch-SWD %.1f\n", k + 1, runs, rs.back().trainSeconds, rs.back().swd);
+    }
+    auto med = [&](auto field) {
+        std::vector<double> v;
+        for (const auto &r : rs)
+            v.push_back(field(r));
+        return median(v);
+    };
+    RunResult m;
+    for (int s = 0; s < cfg.numScales; ++s)
+        m.scaleSeconds.push_back(med([s](const RunResult &r) { return r.scaleSeconds[s]; }));
+    m.trainSeconds = med([](const RunResult &r) { return r.trainSeconds; });
+    m.oneSample = med([](const RunResult &r) { return r.oneSample; });
+    m.batch16 = med([](const RunResult &r) { return r.batch16; });
+    m.swd = med([](const RunResult &r) { return r.swd; });
+    m.diversity = med([](const RunResult &r) { return r.diversity; });
+    m.recoveryMse = med([](const RunResult &r) { return r.recoveryMse; });
+    if (all)
+        *all = rs;
+    return m;
+}
+
+std::string resultJson(const RunResult &r)
+{
+    std::ostringstream s;
+    s << "{\"scale_seconds\":[";
+    for (size_t i = 0; i < r.scaleSeconds.size(); ++i)
+        s << (i ? "," : "") << r.scaleSeconds[i];
+    s << "],\"train_seconds\":" << r.trainSeconds << ",\"one_sample_seconds\":" << r.oneSample
+      << ",\"batch16_seconds\":" << r.batch16 << ",\"swd_median\":" << r.swd << ",\"diversity\":" << r.diversity
+      << ",\"recovery_mse\":" << r.recoveryMse << "}";
+    return s.str();
+}
+
+void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples)
+{
+    for (size_t s = 0; s < r.scaleSeconds.size(); ++s)
+        std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
+    std::printf("training total        %8.1f s\n", r.trainSeconds);
+    std::printf("one sample (median/3) %8.3f s\n", r.oneSample);
+    std::printf("16 samples batched    %8.3f s\n", r.batch16);
+    std::printf("patch-SWD (median/%d) %8.1f\n", nSamples, r.swd);
+    std::printf("diversity             %8.3f\n", r.diversity);
+    std::printf("recovery MSE          %8.4f\n", r.recoveryMse);
+}
+
+std::string configLine(const TrainConfig &c)
+{
+    std::ostringstream s;
+    s << c.presetName << ": " << c.numScales << " scales, max " << c.maxSize << " px, " << c.iterations
+      << " iterations (" << c.iterationsAt(0) << " at the coarsest), steps " << c.stepsCoarsest << "/" << c.stepsPerScale
+      << ", batch " << c.batchSize << ", bank " << c.bankSize << ", windows " << c.cropSize;
+    return s.str();
+}
+
+int trainBench(int argc, char **argv)
+{
+    if (argc < 3)
+        throw std::runtime_error("train needs an IMAGE");
+    const std::string image = argv[2];
+    const TrainConfig cfg = configFromArgs(argc, argv);
+    const int nSamples = std::stoi(arg(argc, argv, "samples", "8"));
+    const int runs = std::max(1, std::stoi(arg(argc, argv, "runs", "1")));
+    const RgbImage img = loadImage(image);
+    std::vector<RunResult> all;
+    const RunResult r = trainRuns(img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all);
+    const auto geo = PyramidGeometry::compute(img.width, img.height, cfg.maxSize, cfg.minSize, cfg.numScales);
 
     std::cout << "patchgencn-bench train " << image << "  (" << machine() << ")\n"
-              << "preset " << cfg.presetName << ": " << cfg.numScales << " scales x " << cfg.iterations << " iterations\n";
-    for (int s = 0; s < cfg.numScales; ++s)
-        std::printf("  scale %d  %4dx%-4d  %8.1f s\n", s, model.geometry().scales[s].width,
-                    model.geometry().scales[s].height, scaleTime[s]);
-    std::printf("training total        %8.1f s\n", trainTime);
-    std::printf("one sample (median/3) %8.3f s\n", median(oneTimes));
-    std::printf("16 samples batched    %8.3f s\n", batchTime);
-    std::printf("patch-SWD (median/%d) %8.1f\n", nSamples, median(swds));
-    std::printf("diversity             %8.3f\n", div);
-    std::printf("recovery MSE          %8.4f\n", recMse);
+              << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
+    printResult(r, geo, nSamples);
     std::printf("peak RSS              %8.0f MiB\n", peakRssMiB());
     Json j;
     j.str("machine", machine());
     j.str("image", image);
     j.str("preset", cfg.presetName);
+    j.str("config", configLine(cfg));
     j.num("iterations", cfg.iterations);
-    std::string st = "[";
-    for (int s = 0; s < cfg.numScales; ++s)
-        st += (s ? "," : "") + std::to_string(scaleTime[s]);
-    j.raw("scale_seconds", st + "]");
-    j.num("train_seconds", trainTime);
-    j.num("one_sample_seconds", median(oneTimes));
-    j.num("batch16_seconds", batchTime);
-    j.num("swd_median", median(swds));
-    j.num("diversity", div);
-    j.num("recovery_mse", recMse);
+    j.num("runs", runs);
+    j.raw("median", resultJson(r));
+    std::string list = "[";
+    for (size_t k = 0; k < all.size(); ++k)
+        list += (k ? "," : "") + resultJson(all[k]);
+    j.raw("runs_detail", list + "]");
+    j.num("peak_rss_mib", peakRssMiB());
+    writeJson(arg(argc, argv, "json", ""), j);
+    return 0;
+}
+
+/**
+ * The reference training schedule with everything else of `ours` kept (batch,
+ * steps, widths, warm start): whole images, and every coarser chain re-run for
+ * every iteration's synthesis instead of drawn once into a bank.
+ */
+TrainConfig referenceSchedule(TrainConfig c)
+{
+    c.bankSize = 0;
+    c.bankRefresh = 0;
+    c.cropSize = 0;
+    c.presetName += " (reference schedule)";
+    return c;
+}
+
+int compareBench(int argc, char **argv)
+{
+    if (argc < 3)
+        throw std::runtime_error("compare needs an IMAGE");
+    const std::string image = argv[2];
+    const TrainConfig ours = configFromArgs(argc, argv);
+    const TrainConfig ref = referenceSchedule(ours);
+    const int nSamples = std::stoi(arg(argc, argv, "samples", "8"));
+    const int runs = std::max(1, std::stoi(arg(argc, argv, "runs", "1")));
+    const std::string outDir = arg(argc, argv, "out", "");
+    const RgbImage img = loadImage(image);
+    const auto geo = PyramidGeometry::compute(img.width, img.height, ours.maxSize, ours.minSize, ours.numScales);
+    std::fprintf(stderr, "reference schedule\n");
+    const RunResult a = trainRuns(img, ref, runs, nSamples, outDir.empty() ? "" : outDir + "/reference");
+    std::fprintf(stderr, "our schedule\n");
+    const RunResult b = trainRuns(img, ours, runs, nSamples, outDir.empty() ? "" : outDir + "/ours");
+
+    std::cout << "patchgencn-bench compare " << image << "  (" << machine() << ")"
+              << (runs > 1 ? "; medians of " + std::to_string(runs) + " runs" : "") << "\n\n";
+    std::printf("%-22s %14s %14s %10s\n", "", "reference", "ours", "ratio");
+    for (size_t s = 0; s < a.scaleSeconds.size(); ++s)
+        std::printf("scale %-2zu %4dx%-4d s    %14.1f %14.1f %9.2fx\n", s, geo.scales[s].width, geo.scales[s].height,
+                    a.scaleSeconds[s], b.scaleSeconds[s], a.scaleSeconds[s] / std::max(1e-9, b.scaleSeconds[s]));
+    std::printf("%-22s %14.1f %14.1f %9.2fx\n", "training total s", a.trainSeconds, b.trainSeconds,
+                a.trainSeconds / std::max(1e-9, b.trainSeconds));
+    std::printf("%-22s %14.1f %14.1f %9.2f\n", "patch-SWD (median)", a.swd, b.swd, b.swd / std::max(1e-9, a.swd));
+    std::printf("%-22s %14.3f %14.3f\n", "diversity", a.diversity, b.diversity);
+    std::printf("%-22s %14.4f %14.4f\n", "recovery MSE", a.recoveryMse, b.recoveryMse);
+    std::printf("%-22s %14.3f %14.3f\n", "one sample s", a.oneSample, b.oneSample);
+    std::cout << "\nreference: " << configLine(ref) << "\nours:      " << configLine(ours) << '\n';
+    Json j;
+    j.str("machine", machine());
+    j.str("image", image);
+    j.str("reference_config", configLine(ref));
+    j.str("our_config", configLine(ours));
+    j.num("runs", runs);
+    j.raw("reference", resultJson(a));
+    j.raw("ours", resultJson(b));
+    j.num("speedup", a.trainSeconds / std::max(1e-9, b.trainSeconds));
+    j.num("swd_ratio", b.swd / std::max(1e-9, a.swd));
     j.num("peak_rss_mib", peakRssMiB());
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
@@ -276,7 +446,7 @@ int swdFolders(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    initRuntime();
+    initRuntime(std::stoi(arg(argc, argv, "threads", "0"))); // 0 = every core
     const std::string mode = argc > 1 ? argv[1] : "";
     try {
         if (mode == "langevin")
@@ -286,11 +456,13 @@ int main(int argc, char **argv)
             return trainBench(argc, argv);
         if (mode == "swd")
             return swdFolders(argc, argv);
+        if (mode == "compare")
+            return compareBench(argc, argv);
 #endif
     } catch (const std::exception &e) {
         std::cerr << "patchgencn-bench: " << e.what() << '\n';
         return 1;
     }
-    std::cerr << "usage: patchgencn-bench langevin|train|swd ... (see the comment at the top of tests/benchmark.cpp)\n";
+    std::cerr << "usage: patchgencn-bench langevin|train|compare|swd ... (see the comment at the top of tests/benchmark.cpp)\n";
     return 2;
 }
