@@ -97,7 +97,7 @@ std::vector<at::Tensor> EnergyNetImpl::frozenWeights()
     at::NoGradGuard noGrad;
     std::vector<at::Tensor> out;
     for (int i = 0; i < layers(); ++i) {
-        out.push_back(normalisedWeight(i, false).detach().contiguous());
+        out.push_back(normalisedWeight(i, false).detach().contiguous(at::MemoryFormat::ChannelsLast));
         out.push_back(m_b[i].detach().contiguous());
     }
     return out;
