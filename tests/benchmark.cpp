@@ -71,12 +71,20 @@ std::string machine()
     return s.str();
 }
 
-std::string arg(int argc, char **argv, const std::string &name, const std::string &fallback)
+/** Every value given to --name, in order. */
+std::vector<std::string> args(int argc, char **argv, const std::string &name)
 {
+    std::vector<std::string> out;
     for (int i = 2; i + 1 < argc; ++i)
         if (argv[i] == "--" + name)
-            return argv[i + 1];
-    return fallback;
+            out.push_back(argv[++i]);
+    return out;
+}
+
+std::string arg(int argc, char **argv, const std::string &name, const std::string &fallback)
+{
+    const auto v = args(argc, argv, name);
+    return v.empty() ? fallback : v.front();
 }
 
 double median(std::vector<double> v)
@@ -145,15 +153,6 @@ int langevinSpeed(int argc, char **argv)
 }
 
 #ifdef PATCHGENCN_HAVE_IMAGEIO
-std::vector<std::string> args(int argc, char **argv, const std::string &name)
-{
-    std::vector<std::string> out;
-    for (int i = 2; i + 1 < argc; ++i)
-        if (argv[i] == "--" + name)
-            out.push_back(argv[++i]);
-    return out;
-}
-
 /** The preset named by --preset with --iters, --lr, --scales, --max-size and every --set key=value applied. */
 TrainConfig configFromArgs(int argc, char **argv)
 {
@@ -171,12 +170,12 @@ TrainConfig configFromArgs(int argc, char **argv)
         cfg.maxSize = std::stoi(arg(argc, argv, "max-size", ""));
     const auto sets = args(argc, argv, "set");
     if (!sets.empty()) {
-        std::string text = cfg.toText();
+        std::string text = "\n" + cfg.toText(); // every known key follows a newline
         for (const auto &kv : sets) {
-            if (kv.find('=') == std::string::npos)
+            const auto eq = kv.find('=');
+            if (eq == std::string::npos)
                 throw std::runtime_error("--set needs key=value (got '" + kv + "')");
-            if (text.find("\n" + kv.substr(0, kv.find('=') + 1)) == std::string::npos &&
-                text.rfind(kv.substr(0, kv.find('=') + 1), 0) != 0)
+            if (text.find("\n" + kv.substr(0, eq + 1)) == std::string::npos)
                 throw std::runtime_error("--set: unknown configuration key in '" + kv + "'");
             text += kv + "\n";
         }
