@@ -2,6 +2,7 @@
 //
 //   patchgencn-bench train IMAGE [--preset P] [--iters N] [--scales N] [--max-size N]
 //                    [--set key=value ...] [--runs N] [--samples N] [--json FILE] [--out DIR]
+//       (--out: the first run's samples and model.pgcn)
 //       trains (N runs with seeds 0..N-1; medians reported), then reports time per
 //       scale and in total, one-sample and batch-16 sampling time, peak RSS,
 //       patch-SWD of each sample against the real image, diversity and recovery MSE.
@@ -239,6 +240,7 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
         fs::create_directories(outDir);
         for (size_t i = 0; i < xs.size(); ++i)
             saveImage(outDir + "/sample_" + std::to_string(i) + ".png", tensorToImage(xs[i]));
+        model.save(outDir + "/model.pgcn");
     }
     return r;
 }

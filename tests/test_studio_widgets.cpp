@@ -7,6 +7,7 @@
 #include "zoomable.h"
 
 #include <QAction>
+#include <QLayout>
 #include <QListWidget>
 #include <QMouseEvent>
 #include <QMenuBar>
@@ -185,6 +186,21 @@ private Q_SLOTS:
         QVERIFY(w.isWindowModified());
         w.undoStack()->undo();
         QCOMPARE(w.gallery()->count(), 0);
+    }
+
+    void fitsASmallScreen()
+    {
+        // The panels scroll rather than impose their full height: the window fits a 1366x768 laptop
+        // screen (it needed 1116 px before the side panels scrolled).
+        ui::MainWindow w;
+        w.setQuiet(true);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QSize min = w.minimumSizeHint().expandedTo(w.layout()->minimumSize());
+        QVERIFY2(min.height() <= 768 && min.width() <= 1366,
+                 qPrintable(QStringLiteral("minimum %1x%2").arg(min.width()).arg(min.height())));
+        w.resize(1366, 720);
+        QTRY_VERIFY(w.height() <= 768);
     }
 };
 

@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -394,7 +396,20 @@ void MainWindow::createDocks()
     auto dock = [this](QWidget *w, const QString &title, const QString &name, Qt::DockWidgetArea area) {
         auto *d = new QDockWidget(title, this);
         d->setObjectName(name);
-        d->setWidget(w);
+        if (area == Qt::LeftDockWidgetArea) {
+            // The form panels scroll instead of forcing their full height on the window: the studio
+            // fits a 1366x768 screen.
+            auto *scroll = new QScrollArea(d);
+            scroll->setObjectName(name + QStringLiteral("Scroll"));
+            scroll->setWidgetResizable(true);
+            scroll->setFrameShape(QFrame::NoFrame);
+            scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+            scroll->setWidget(w);
+            scroll->setMinimumWidth(w->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+            d->setWidget(scroll);
+        } else {
+            d->setWidget(w);
+        }
         addDockWidget(area, d);
         m_viewMenu->addAction(d->toggleViewAction());
         m_docks << d;

@@ -18,6 +18,8 @@ namespace {
 
 constexpr int kMaxPlotted = 1500;
 
+constexpr int kXTickIntervals = 4;
+
 QChartView *makeView(QChart *chart, QWidget *parent)
 {
     chart->legend()->setAlignment(Qt::AlignTop);
@@ -25,7 +27,7 @@ QChartView *makeView(QChart *chart, QWidget *parent)
     chart->setBackgroundRoundness(0);
     auto *view = new QChartView(chart, parent);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumHeight(130);
+    view->setMinimumHeight(120);
     return view;
 }
 
@@ -79,8 +81,8 @@ PlotPanel::PlotPanel(QWidget *parent)
     m_mse->attachAxis(m_mseY);
     for (QValueAxis *a : {m_energyX, m_mseX}) {
         a->setLabelFormat(QStringLiteral("%.0f"));
-        a->setTickCount(5);
-        a->setRange(0, 1);
+        a->setTickCount(kXTickIntervals + 1);
+        a->setRange(0, kXTickIntervals);
     }
     m_energyY->setLabelFormat(QStringLiteral("%.3g"));
     m_energyY->setTickCount(4);
@@ -202,9 +204,11 @@ void PlotPanel::refresh()
     m_real->replace(real);
     m_syn->replace(syn);
     m_mse->replace(mse);
-    const int lastIt = pts.isEmpty() ? 1 : std::max(1, pts.last().iteration);
-    m_energyX->setRange(0, lastIt);
-    m_mseX->setRange(0, lastIt);
+    // A multiple of the 4 tick intervals, so every iteration label is a distinct whole number.
+    const int lastIt = pts.isEmpty() ? 0 : pts.last().iteration;
+    const int xMax = std::max(kXTickIntervals, (lastIt + kXTickIntervals - 1) / kXTickIntervals * kXTickIntervals);
+    m_energyX->setRange(0, xMax);
+    m_mseX->setRange(0, xMax);
     if (!pts.isEmpty()) {
         setRange(m_energyY, eLo, eHi);
         setRange(m_mseY, std::max(0.0, mLo), mHi);
