@@ -447,9 +447,9 @@ int swdFolders(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    initRuntime(std::stoi(arg(argc, argv, "threads", "0"))); // 0 = every core
     const std::string mode = argc > 1 ? argv[1] : "";
     try {
+        initRuntime(std::stoi(arg(argc, argv, "threads", "0"))); // 0 = every core; a bad number is reported below
         if (mode == "langevin")
             return langevinSpeed(argc, argv);
 #ifdef PATCHGENCN_HAVE_IMAGEIO
