@@ -61,6 +61,15 @@ struct TrainConfig
 
     /** A diverging scale is trained again this often, each time with half the learning rate and Langevin step. */
     static constexpr int kDivergenceRetries = 2;
+    /**
+     * A scale has collapsed when this share of its synthesis values, more than the
+     * real image has, sit at the clamp bounds over its last iterations. Measured at
+     * 128 px: a collapsed colosseum model (saturated stripes) 0.95; healthy quick
+     * models 0.011-0.014; the real image 0.001. The recovery-MSE signal alone missed it.
+     */
+    static constexpr double kSaturationLimit = 0.3;
+    /** |x| at or above this counts as at the bound of [-1, 1]. */
+    static constexpr double kSaturatedAbove = 0.99;
 
     /** Channel widths for a scale whose longer side is `longSide`. */
     const std::vector<int> &channelsFor(int longSide) const;

@@ -90,6 +90,20 @@ Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Te
     return {at::cat(syn), at::cat(obs), at::cat(rec), at::cat(synW), at::cat(recW), margin};
 }
 
+/** Share of the values of x at the clamp bounds of [-1, 1]: a chain that collapsed onto them. */
+double saturation(const at::Tensor &x)
+{
+    return (x.abs() >= TrainConfig::kSaturatedAbove).to(at::kFloat).mean().item<double>();
+}
+
+double meanOf(const std::vector<double> &v)
+{
+    double m = 0;
+    for (double x : v)
+        m += x / double(v.size());
+    return m;
+}
+
 } // namespace
 
 void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool> *cancel)
@@ -152,7 +166,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             drawBank();
 
         const double costHere = scaleCost(cfg, sz, s);
-        std::vector<double> recentMse; // recovery MSE of the last measured iterations
+        std::vector<double> recentMse, recentSat; // recovery MSE and synthesis saturation of the last measured iterations
+        const double realSat = saturation(obs);
         const int iters = cfg.iterationsAt(s);
         for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
@@ -216,9 +231,12 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 if (!std::isfinite(lossV) || !std::isfinite(mse))
                     throw TrainingDiverged(s, "training diverged at scale " + std::to_string(s) + ", iteration " +
                                                   std::to_string(it + 1) + " (non-finite energy)");
-                recentMse.push_back(mse);
-                if (recentMse.size() > 20)
-                    recentMse.erase(recentMse.begin());
+                const double sat = saturation(cropPad(syn, pad));
+                for (auto [list, v] : {std::pair{&recentMse, mse}, std::pair{&recentSat, sat}}) {
+                    list->push_back(v);
+                    if (list->size() > 20)
+                        list->erase(list->begin());
+                }
                 if (cb.progress) {
                     TrainProgress p;
                     p.scale = s;
@@ -234,6 +252,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     p.attempt = attempt;
                     p.noise = noise;
                     p.recoveryFailing = mse > cfg.failureMse;
+                    p.saturation = sat;
                     p.elapsedSeconds = elapsed();
                     const double done = doneCost + costHere * double(it + 1) / iters;
                     p.etaSeconds = done > 0 ? p.elapsedSeconds * (totalCost - done) / done : 0.0;
@@ -245,13 +264,17 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 }
             }
         }
-        double meanMse = 0;
-        for (double v : recentMse)
-            meanMse += v / double(recentMse.size());
+        const double meanMse = meanOf(recentMse), meanSat = meanOf(recentSat);
         if (meanMse > cfg.failureMse)
             throw TrainingDiverged(s, "recovery failed at scale " + std::to_string(s) + " (recovery MSE " +
                                           std::to_string(meanMse) + " over the last iterations, limit " +
                                           std::to_string(cfg.failureMse) + ")");
+        if (meanSat > realSat + TrainConfig::kSaturationLimit)
+            throw TrainingDiverged(s, "synthesis collapsed at scale " + std::to_string(s) + " (" +
+                                          std::to_string(int(std::lround(100 * meanSat))) +
+                                          " % of its values saturated at the clamp bounds over the last iterations, "
+                                          "the real image " +
+                                          std::to_string(int(std::lround(100 * realSat))) + " %)");
         doneCost += costHere;
         return net;
     };

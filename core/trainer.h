@@ -29,6 +29,7 @@ struct TrainProgress
     double elapsedSeconds = 0;  ///< since train() started
     double etaSeconds = 0;      ///< estimate for the rest of the run
     bool recoveryFailing = false; ///< recovery MSE above config.failureMse
+    double saturation = 0;      ///< share of the synthesis values at the clamp bounds (see TrainConfig::kSaturationLimit)
     int attempt = 0;            ///< 0 first try; n = n-th retry of the scale after divergence (lr and step halved each time)
     at::Tensor synthesis;       ///< [1,3,h,w] on CPU, snapshot iterations only
     at::Tensor recovery;        ///< [1,3,h,w] on CPU, snapshot iterations only
@@ -40,7 +41,8 @@ struct TrainCallbacks
     std::function<void(const TrainProgress &)> progress;
     /** After a scale's net is added to the model (e.g. to autosave). */
     std::function<void(int scale, const PyramidModel &)> scaleFinished;
-    /** A scale diverged (non-finite energy, or recovery MSE above config.failureMse at its end) and starts again. */
+    /** A scale diverged (non-finite energy; at its end, recovery MSE above config.failureMse or a
+     *  synthesis collapsed onto the clamp bounds) and starts again. */
     std::function<void(int scale, int attempt, const std::string &why)> retrying;
     int snapshotEvery = 50;
 };

@@ -212,6 +212,50 @@ private Q_SLOTS:
         QCOMPARE(model.trainedScales(), 0);
     }
 
+    void collapsedSynthesisIsRetried()
+    {
+        // Langevin noise far above the image's range that never decays: every chain ends
+        // mostly at the clamp bounds, while the noise-free recovery chain stays fine.
+        TrainConfig c = test::tinyConfig(6);
+        c.noiseStart = 5.0;
+        c.noiseDecayIters = 1000000;
+        PyramidModel model(test::patternImage(24, 20), c);
+        std::vector<std::string> reasons;
+        double lastSaturation = 0, lastMse = 0;
+        TrainCallbacks cb;
+        cb.retrying = [&](int scale, int, const std::string &why) {
+            QCOMPARE(scale, 0);
+            reasons.push_back(why);
+        };
+        cb.progress = [&](const TrainProgress &p) {
+            lastSaturation = p.saturation;
+            lastMse = p.recoveryMse;
+        };
+        try {
+            train(model, cb);
+            QFAIL("a collapsed scale was accepted");
+        } catch (const TrainingDiverged &e) {
+            QVERIFY2(std::string(e.what()).find("collapsed") != std::string::npos, e.what());
+        }
+        QCOMPARE(int(reasons.size()), TrainConfig::kDivergenceRetries);
+        for (const auto &why : reasons)
+            QVERIFY2(why.find("saturated") != std::string::npos, why.c_str());
+        QVERIFY2(lastSaturation > 0.5, qPrintable(QString::number(lastSaturation)));
+        QVERIFY(lastMse < c.failureMse); // the paper's signal alone would have passed it
+        QCOMPARE(model.trainedScales(), 0);
+
+        // The same run without the noise: nothing saturates, the scale is kept.
+        TrainConfig ok = test::tinyConfig(6);
+        PyramidModel healthy(test::patternImage(24, 20), ok);
+        double maxSaturation = 0;
+        TrainCallbacks quiet;
+        quiet.progress = [&](const TrainProgress &p) { maxSaturation = std::max(maxSaturation, p.saturation); };
+        quiet.retrying = [&](int, int, const std::string &why) { QFAIL(why.c_str()); };
+        train(healthy, quiet);
+        QCOMPARE(healthy.trainedScales(), 2);
+        QVERIFY2(maxSaturation < 0.3, qPrintable(QString::number(maxSaturation)));
+    }
+
     void coarsestScaleHasItsOwnIterations()
     {
         TrainConfig q = TrainConfig::preset("quick");
