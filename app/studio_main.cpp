@@ -1,5 +1,7 @@
 // patchgencn-studio: main() and the command line of the desktop application.
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -31,11 +33,27 @@ void grabTo(MainWindow &w, const QString &path)
         std::fprintf(stderr, "patchgencn-studio: screenshot written to %s\n", qPrintable(path));
 }
 
+/** --help and --version print and quit: they need no display, so no QApplication (which does). */
+bool answersWithoutDisplay(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--")
+            break;
+        if (a == "-h" || a == "-?" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-    QApplication app(argc, argv);
+    const std::unique_ptr<QCoreApplication> appHolder =
+        answersWithoutDisplay(argc, argv) ? std::make_unique<QCoreApplication>(argc, argv)
+                                          : std::make_unique<QApplication>(argc, argv);
+    QCoreApplication &app = *appHolder;
     QApplication::setOrganizationName(QStringLiteral("patchgencn"));
     QApplication::setApplicationName(QStringLiteral("studio"));
     QApplication::setApplicationDisplayName(QStringLiteral("PatchGenCN Studio"));
@@ -121,7 +139,7 @@ int main(int argc, char **argv)
             window.close();
             QApplication::exit(ok ? 0 : 1);
         });
-        return app.exec();
+        return QCoreApplication::exec();
     }
 
     const int delay = parser.value(shotAfter).toInt();
@@ -189,5 +207,5 @@ int main(int argc, char **argv)
             grabTo(window, shotPath);
             window.close();
         });
-    return app.exec();
+    return QCoreApplication::exec();
 }

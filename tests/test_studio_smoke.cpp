@@ -43,6 +43,27 @@ private Q_SLOTS:
         QVERIFY(p.readAllStandardOutput().contains(PATCHGENCN_VERSION));
     }
 
+    void helpNeedsNoDisplay()
+    {
+        // No platform plugin can start here (no DISPLAY, no offscreen): --help and --version
+        // still answer, as a command-line tool's do.
+        QTemporaryDir home;
+        QProcessEnvironment e = env(home);
+        e.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        e.remove(QStringLiteral("DISPLAY"));
+        e.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        for (const QString &arg : {QStringLiteral("--help"), QStringLiteral("--version")}) {
+            QProcess p;
+            p.setProcessEnvironment(e);
+            p.start(QStringLiteral(PATCHGENCN_STUDIO), {arg});
+            QVERIFY(p.waitForFinished(30000));
+            const QByteArray out = p.readAllStandardOutput();
+            QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
+            QVERIFY2(out.contains(arg == QStringLiteral("--help") ? QByteArray("--window-size") : QByteArray(PATCHGENCN_VERSION)),
+                     out.constData());
+        }
+    }
+
     void refusesMissingFileInScriptedMode()
     {
         QTemporaryDir home;
