@@ -4,14 +4,19 @@
 #include "gallerypanel.h"
 #include "imagecanvas.h"
 #include "mainwindow.h"
+#include "trainingpanel.h"
 #include "zoomable.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QToolButton>
 #include <QLayout>
 #include <QListWidget>
 #include <QMouseEvent>
 #include <QMenuBar>
+#include <QScreen>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QStandardPaths>
@@ -201,6 +206,56 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("minimum %1x%2").arg(min.width()).arg(min.height())));
         w.resize(1366, 720);
         QTRY_VERIFY(w.height() <= 768);
+    }
+
+    void presetBoxSaysWhenFieldsDiffer()
+    {
+        ui::TrainingPanel panel;
+        auto *box = panel.findChild<QComboBox *>(QStringLiteral("preset"));
+        QVERIFY(box);
+        QCOMPARE(box->currentText(), QStringLiteral("quick"));
+        QVERIFY(!panel.presetModified());
+        QVERIFY(!panel.presetResetButton()->isEnabled());
+
+        // A field changed by hand: the box says so and Reset puts the preset back.
+        ui::TrainSettings s = panel.settings();
+        const int presetIters = s.iterations;
+        s.iterations = presetIters + 100;
+        panel.setSettings(s);
+        QVERIFY(panel.presetModified());
+        QCOMPARE(box->currentText(), QStringLiteral("quick (modified)"));
+        QCOMPARE(panel.settings().preset, QStringLiteral("quick")); // the name stays the preset's
+        QVERIFY(panel.presetResetButton()->isEnabled());
+        QSignalSpy changed(&panel, &ui::TrainingPanel::settingsChanged);
+        panel.presetResetButton()->click();
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(panel.settings().iterations, presetIters);
+        QCOMPARE(box->currentText(), QStringLiteral("quick"));
+        QVERIFY(!panel.presetResetButton()->isEnabled());
+
+        // Another preset: its own values, no mark; the other items keep their plain names.
+        box->setCurrentIndex(box->findData(QStringLiteral("paper")));
+        QCOMPARE(box->currentText(), QStringLiteral("paper"));
+        QCOMPARE(panel.settings().iterations, ui::presetSettings(QStringLiteral("paper")).iterations);
+        for (int i = 0; i < box->count(); ++i)
+            QCOMPARE(box->itemText(i), box->itemData(i).toString());
+    }
+
+    void firstStartFitsTheScreen()
+    {
+        // No saved layout: the window takes the screen's free area (or its own minimum, if
+        // larger), not its preferred 1400x880 that runs off a laptop screen.
+        QSettings().remove(QStringLiteral("window"));
+        ui::MainWindow w;
+        w.setQuiet(true);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QSize avail = w.screen()->availableGeometry().size();
+        const QSize bound = avail.expandedTo(w.minimumSizeHint());
+        QTRY_VERIFY2(w.width() <= bound.width() && w.height() <= bound.height(),
+                     qPrintable(QStringLiteral("window %1x%2, screen %3x%4, minimum %5x%6")
+                                    .arg(w.width()).arg(w.height()).arg(avail.width()).arg(avail.height())
+                                    .arg(w.minimumSizeHint().width()).arg(w.minimumSizeHint().height())));
     }
 };
 

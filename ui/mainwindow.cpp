@@ -14,6 +14,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenu>
@@ -23,6 +24,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -499,8 +501,20 @@ void MainWindow::connectWorker()
 void MainWindow::readSettings()
 {
     QSettings s;
-    if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1400, 880);
+    if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // First start: the preferred size, shrunk to what the screen leaves free (a laptop's
+        // 1366x768 has about 1366x740 of it), and centred there.
+        const QScreen *sc = screen() ? screen() : QGuiApplication::primaryScreen();
+        const QRect avail = sc ? sc->availableGeometry() : QRect(0, 0, 1400, 880);
+        const QSize fit = QSize(1400, 880).boundedTo(avail.size() * 0.95);
+        resize(fit);
+        // The dock layout grows the window to its panels' preferred heights when it is first
+        // shown (829 px under Xvfb on a 768-px screen); size it again once it is on screen.
+        QTimer::singleShot(0, this, [this, fit, avail] {
+            resize(fit.expandedTo(minimumSizeHint()));
+            move(avail.center() - QPoint(width() / 2, height() / 2));
+        });
+    }
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     m_training->setSettings(TrainSettings::fromVariant(s.value(QStringLiteral("training")).toMap()));
     if (s.contains(QStringLiteral("sampling")))

@@ -9,6 +9,7 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace pgcn::ui {
@@ -16,6 +17,7 @@ namespace pgcn::ui {
 TrainingPanel::TrainingPanel(QWidget *parent)
     : QWidget(parent)
     , m_preset(new QComboBox(this))
+    , m_presetReset(new QToolButton(this))
     , m_maxSize(new QSpinBox(this))
     , m_scales(new QSpinBox(this))
     , m_iterations(new QSpinBox(this))
@@ -32,6 +34,10 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     for (const QString &name : presetNames())
         m_preset->addItem(name, name);
     m_preset->setToolTip(tr("quick: minutes on a CPU; balanced: better quality; paper: the reference schedule"));
+    m_presetReset->setText(tr("Reset"));
+    m_presetReset->setToolTip(tr("Put the preset's own size, scales, iterations and Langevin steps back"));
+    m_presetReset->setObjectName(QStringLiteral("presetReset"));
+    m_preset->setObjectName(QStringLiteral("preset"));
     m_maxSize->setRange(8, 4096);
     m_maxSize->setSuffix(tr(" px"));
     m_maxSize->setToolTip(tr("Longer side of the finest scale"));
@@ -59,7 +65,12 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     m_modelStatus->setText(tr("No model yet."));
 
     auto *form = new QFormLayout;
-    form->addRow(tr("&Preset:"), m_preset);
+    auto *presetRow = new QHBoxLayout;
+    presetRow->addWidget(m_preset, 1);
+    presetRow->addWidget(m_presetReset);
+    auto *presetLabel = new QLabel(tr("&Preset:"), this);
+    presetLabel->setBuddy(m_preset);
+    form->addRow(presetLabel, presetRow);
     form->addRow(tr("&Max size:"), m_maxSize);
     form->addRow(tr("S&cales:"), m_scales);
     form->addRow(tr("&Iterations:"), m_iterations);
@@ -83,9 +94,14 @@ TrainingPanel::TrainingPanel(QWidget *parent)
         applyPreset(m_preset->currentData().toString());
         Q_EMIT settingsChanged();
     });
+    connect(m_presetReset, &QToolButton::clicked, this, [this] {
+        applyPreset(m_preset->currentData().toString());
+        Q_EMIT settingsChanged();
+    });
     for (QSpinBox *box : {m_maxSize, m_scales, m_iterations, m_langevin, m_seed})
         connect(box, &QSpinBox::valueChanged, this, [this] {
             m_configText.clear();
+            updatePresetMark();
             Q_EMIT settingsChanged();
         });
     connect(m_device, &QComboBox::currentIndexChanged, this, &TrainingPanel::settingsChanged);
@@ -110,6 +126,26 @@ void TrainingPanel::applyPreset(const QString &name)
     m_iterations->setValue(p.iterations);
     m_langevin->setValue(p.langevinSteps);
     m_configText.clear();
+    updatePresetMark();
+}
+
+bool TrainingPanel::presetModified() const
+{
+    const TrainSettings p = presetSettings(m_preset->currentData().toString());
+    return m_maxSize->value() != p.maxSize || m_scales->value() != p.scales || m_iterations->value() != p.iterations
+        || m_langevin->value() != p.langevinSteps;
+}
+
+void TrainingPanel::updatePresetMark()
+{
+    // The item's text says whether the fields still hold the preset's values; its data stays the name.
+    const bool modified = presetModified();
+    const QString name = m_preset->currentData().toString();
+    for (int i = 0; i < m_preset->count(); ++i)
+        m_preset->setItemText(i, m_preset->itemData(i).toString());
+    if (modified)
+        m_preset->setItemText(m_preset->currentIndex(), tr("%1 (modified)").arg(name));
+    m_presetReset->setEnabled(modified);
 }
 
 TrainSettings TrainingPanel::settings() const
@@ -146,6 +182,7 @@ void TrainingPanel::setSettings(const TrainSettings &s)
     const int d = m_device->findData(s.device);
     m_device->setCurrentIndex(d >= 0 && (d != 2 || cudaPresent()) ? d : 0);
     m_configText = s.configText;
+    updatePresetMark();
 }
 
 void TrainingPanel::setState(State state)

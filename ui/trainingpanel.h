@@ -8,6 +8,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace pgcn::ui {
 
@@ -36,6 +37,10 @@ public:
     QPushButton *startButton() const { return m_start; }
     QPushButton *pauseButton() const { return m_pause; }
     QPushButton *cancelButton() const { return m_cancel; }
+    /** Puts the preset's own values back into the fields (enabled while they differ from it). */
+    QToolButton *presetResetButton() const { return m_presetReset; }
+    /** True when a field differs from the chosen preset's value (the box then reads "NAME (modified)"). */
+    bool presetModified() const;
 
 Q_SIGNALS:
     void startRequested();
@@ -46,8 +51,10 @@ Q_SIGNALS:
 private:
     void applyPreset(const QString &name);
     void updateButtons();
+    void updatePresetMark();
 
     QComboBox *m_preset;
+    QToolButton *m_presetReset;
     QSpinBox *m_maxSize;
     QSpinBox *m_scales;
     QSpinBox *m_iterations;
