@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -88,6 +89,38 @@ std::string arg(int argc, char **argv, const std::string &name, const std::strin
     return v.empty() ? fallback : v.front();
 }
 
+/** --name as a whole number (or `fallback` when absent); anything else is an error that names the option. */
+int intArg(int argc, char **argv, const std::string &name, int fallback)
+{
+    const std::string v = arg(argc, argv, name, "");
+    if (v.empty())
+        return fallback;
+    size_t used = 0;
+    try {
+        const int n = std::stoi(v, &used);
+        if (used == v.size())
+            return n;
+    } catch (const std::logic_error &) {
+    }
+    throw std::runtime_error("--" + name + " needs a whole number (got '" + v + "')");
+}
+
+/** --name as a number (or `fallback` when absent). */
+double doubleArg(int argc, char **argv, const std::string &name, double fallback)
+{
+    const std::string v = arg(argc, argv, name, "");
+    if (v.empty())
+        return fallback;
+    size_t used = 0;
+    try {
+        const double d = std::stod(v, &used);
+        if (used == v.size() && std::isfinite(d))
+            return d;
+    } catch (const std::logic_error &) {
+    }
+    throw std::runtime_error("--" + name + " needs a number (got '" + v + "')");
+}
+
 double median(std::vector<double> v)
 {
     std::sort(v.begin(), v.end());
@@ -115,7 +148,7 @@ void writeJson(const std::string &path, const Json &j)
 
 int langevinSpeed(int argc, char **argv)
 {
-    const int size = std::stoi(arg(argc, argv, "size", "250"));
+    const int size = intArg(argc, argv, "size", 250);
     TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "paper"));
     const auto geo = PyramidGeometry::compute(size, size * 3 / 4, cfg.maxSize, cfg.minSize, cfg.numScales);
     std::cout << "Langevin steps per second (" << machine() << ", preset " << cfg.presetName << ")\n";
@@ -159,16 +192,14 @@ TrainConfig configFromArgs(int argc, char **argv)
 {
     TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "quick"));
     if (arg(argc, argv, "iters", "") != "")
-        cfg.setIterations(std::stoi(arg(argc, argv, "iters", "")));
+        cfg.setIterations(intArg(argc, argv, "iters", cfg.iterations));
     if (arg(argc, argv, "lr", "") != "") {
         const double ratio = cfg.lrEnd / cfg.lrStart;
-        cfg.lrStart = std::stod(arg(argc, argv, "lr", ""));
+        cfg.lrStart = doubleArg(argc, argv, "lr", cfg.lrStart);
         cfg.lrEnd = cfg.lrStart * ratio;
     }
-    if (arg(argc, argv, "scales", "") != "")
-        cfg.numScales = std::stoi(arg(argc, argv, "scales", ""));
-    if (arg(argc, argv, "max-size", "") != "")
-        cfg.maxSize = std::stoi(arg(argc, argv, "max-size", ""));
+    cfg.numScales = intArg(argc, argv, "scales", cfg.numScales);
+    cfg.maxSize = intArg(argc, argv, "max-size", cfg.maxSize);
     const auto sets = args(argc, argv, "set");
     if (!sets.empty()) {
         std::string text = "\n" + cfg.toText(); // every known key follows a newline
@@ -308,18 +339,42 @@ std::string configLine(const TrainConfig &c)
     return s.str();
 }
 
-int trainBench(int argc, char **argv)
+/** What `train` and `compare` share: the image, the configuration from the options, samples and runs. */
+struct BenchSetup
+{
+    std::string image;
+    TrainConfig cfg;
+    int nSamples = 8;
+    int runs = 1;
+    RgbImage img;
+    PyramidGeometry geo;
+};
+
+BenchSetup benchSetup(int argc, char **argv, const std::string &mode)
 {
     if (argc < 3)
-        throw std::runtime_error("train needs an IMAGE");
-    const std::string image = argv[2];
-    const TrainConfig cfg = configFromArgs(argc, argv);
-    const int nSamples = std::stoi(arg(argc, argv, "samples", "8"));
-    const int runs = std::max(1, std::stoi(arg(argc, argv, "runs", "1")));
-    const RgbImage img = loadImage(image);
+        throw std::runtime_error(mode + " needs an IMAGE");
+    BenchSetup b;
+    b.image = argv[2];
+    b.cfg = configFromArgs(argc, argv);
+    b.nSamples = intArg(argc, argv, "samples", 8);
+    if (b.nSamples < 1)
+        throw std::runtime_error("--samples must be at least 1");
+    b.runs = std::max(1, intArg(argc, argv, "runs", 1));
+    b.img = loadImage(b.image);
+    b.geo = PyramidGeometry::compute(b.img.width, b.img.height, b.cfg.maxSize, b.cfg.minSize, b.cfg.numScales);
+    return b;
+}
+
+int trainBench(int argc, char **argv)
+{
+    const BenchSetup b = benchSetup(argc, argv, "train");
+    const std::string &image = b.image;
+    const TrainConfig &cfg = b.cfg;
+    const int nSamples = b.nSamples, runs = b.runs;
+    const auto &geo = b.geo;
     std::vector<RunResult> all;
-    const RunResult r = trainRuns(img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all);
-    const auto geo = PyramidGeometry::compute(img.width, img.height, cfg.maxSize, cfg.minSize, cfg.numScales);
+    const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all);
 
     std::cout << "patchgencn-bench train " << image << "  (" << machine() << ")\n"
               << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
@@ -358,16 +413,14 @@ TrainConfig referenceSchedule(TrainConfig c)
 
 int compareBench(int argc, char **argv)
 {
-    if (argc < 3)
-        throw std::runtime_error("compare needs an IMAGE");
-    const std::string image = argv[2];
-    const TrainConfig ours = configFromArgs(argc, argv);
+    const BenchSetup setup = benchSetup(argc, argv, "compare");
+    const std::string &image = setup.image;
+    const TrainConfig &ours = setup.cfg;
     const TrainConfig ref = referenceSchedule(ours);
-    const int nSamples = std::stoi(arg(argc, argv, "samples", "8"));
-    const int runs = std::max(1, std::stoi(arg(argc, argv, "runs", "1")));
+    const int nSamples = setup.nSamples, runs = setup.runs;
     const std::string outDir = arg(argc, argv, "out", "");
-    const RgbImage img = loadImage(image);
-    const auto geo = PyramidGeometry::compute(img.width, img.height, ours.maxSize, ours.minSize, ours.numScales);
+    const RgbImage &img = setup.img;
+    const auto &geo = setup.geo;
     std::fprintf(stderr, "reference schedule\n");
     const RunResult a = trainRuns(img, ref, runs, nSamples, outDir.empty() ? "" : outDir + "/reference");
     std::fprintf(stderr, "our schedule\n");
@@ -449,7 +502,7 @@ int main(int argc, char **argv)
 {
     const std::string mode = argc > 1 ? argv[1] : "";
     try {
-        initRuntime(std::stoi(arg(argc, argv, "threads", "0"))); // 0 = every core; a bad number is reported below
+        initRuntime(intArg(argc, argv, "threads", 0)); // 0 = every core
         if (mode == "langevin")
             return langevinSpeed(argc, argv);
 #ifdef PATCHGENCN_HAVE_IMAGEIO
