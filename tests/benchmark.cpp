@@ -48,6 +48,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <thread>
+#include <type_traits>
 
 using namespace pgcn;
 namespace fs = std::filesystem;
@@ -89,36 +90,35 @@ std::string arg(int argc, char **argv, const std::string &name, const std::strin
     return v.empty() ? fallback : v.front();
 }
 
-/** --name as a whole number (or `fallback` when absent); anything else is an error that names the option. */
-int intArg(int argc, char **argv, const std::string &name, int fallback)
+/** --name parsed whole as T (or `fallback` when absent); anything else is an error naming the option. */
+template <typename T>
+T numberArg(int argc, char **argv, const std::string &name, T fallback, const char *what)
 {
     const std::string v = arg(argc, argv, name, "");
     if (v.empty())
         return fallback;
     size_t used = 0;
     try {
-        const int n = std::stoi(v, &used);
-        if (used == v.size())
+        T n;
+        if constexpr (std::is_same_v<T, int>)
+            n = std::stoi(v, &used);
+        else
+            n = std::stod(v, &used);
+        if (used == v.size() && std::isfinite(double(n)))
             return n;
     } catch (const std::logic_error &) {
     }
-    throw std::runtime_error("--" + name + " needs a whole number (got '" + v + "')");
+    throw std::runtime_error("--" + name + " needs " + what + " (got '" + v + "')");
 }
 
-/** --name as a number (or `fallback` when absent). */
+int intArg(int argc, char **argv, const std::string &name, int fallback)
+{
+    return numberArg<int>(argc, argv, name, fallback, "a whole number");
+}
+
 double doubleArg(int argc, char **argv, const std::string &name, double fallback)
 {
-    const std::string v = arg(argc, argv, name, "");
-    if (v.empty())
-        return fallback;
-    size_t used = 0;
-    try {
-        const double d = std::stod(v, &used);
-        if (used == v.size() && std::isfinite(d))
-            return d;
-    } catch (const std::logic_error &) {
-    }
-    throw std::runtime_error("--" + name + " needs a number (got '" + v + "')");
+    return numberArg<double>(argc, argv, name, fallback, "a number");
 }
 
 double median(std::vector<double> v)
