@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace pgcn {
@@ -61,6 +62,29 @@ void writeFileAtomic(const std::string &path, const void *data, size_t size)
 void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes)
 {
     writeFileAtomic(path, bytes.data(), bytes.size());
+}
+
+std::string readWholeFile(const std::string &path, const std::string &what, long long maxBytes)
+{
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        throw Error("cannot open " + what + " '" + path + "': " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        throw Error("'" + path + "' is not a regular file");
+    if (maxBytes > 0 && st.st_size > maxBytes) // before reading it
+        throw Error(what + " '" + path + "' is " + std::to_string(st.st_size >> 20) + " MiB; files above " +
+                    std::to_string(maxBytes >> 20) + " MiB are refused");
+    std::string bytes(size_t(st.st_size), '\0');
+    std::FILE *f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        throw Error("cannot open " + what + " '" + path + "': " + std::strerror(errno));
+    const size_t n = std::fread(bytes.data(), 1, bytes.size(), f);
+    const int err = std::ferror(f) ? errno : 0;
+    std::fclose(f);
+    if (err)
+        throw Error("cannot read " + what + " '" + path + "': " + std::strerror(err));
+    bytes.resize(n);
+    return bytes;
 }
 
 } // namespace pgcn

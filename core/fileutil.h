@@ -13,6 +13,13 @@ namespace pgcn {
  */
 void atomicWrite(const std::string &path, const std::function<void(const std::string &tmpPath)> &writer);
 
+/**
+ * The whole of a regular file. `what` names it in messages ("model", "image");
+ * a file above `maxBytes` (0: no limit) is refused before it is read. A file
+ * that shrinks while being read returns what was there. Throws Error.
+ */
+std::string readWholeFile(const std::string &path, const std::string &what, long long maxBytes = 0);
+
 /** atomicWrite of a byte buffer. */
 void writeFileAtomic(const std::string &path, const void *data, size_t size);
 void writeFileAtomic(const std::string &path, const std::vector<unsigned char> &bytes);

@@ -9,12 +9,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <sys/stat.h>
 
 namespace pgcn {
 
@@ -320,25 +318,9 @@ LoadedImage decodeImage(const unsigned char *data, size_t size, const std::strin
 
 LoadedImage loadImageFile(const std::string &path)
 {
-    struct stat st{};
-    if (::stat(path.c_str(), &st) != 0)
-        throw Error("cannot open image '" + path + "': " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        throw Error("'" + path + "' is not a regular file");
-    if (st.st_size > kMaxImageFileBytes) // before reading it; decodeImage checks emptiness
-        throw Error("image '" + path + "' is " + std::to_string(st.st_size >> 20) + " MiB; files above " +
-                    std::to_string(kMaxImageFileBytes >> 20) + " MiB are refused");
-    std::vector<unsigned char> bytes(size_t(st.st_size));
-    std::FILE *f = std::fopen(path.c_str(), "rb");
-    if (!f)
-        throw Error("cannot open image '" + path + "': " + std::strerror(errno));
-    const size_t n = std::fread(bytes.data(), 1, bytes.size(), f);
-    const int err = std::ferror(f) ? errno : 0;
-    std::fclose(f);
-    if (err)
-        throw Error("cannot read image '" + path + "': " + std::strerror(err));
-    bytes.resize(n); // a file that shrank while being read decodes as truncated
-    return decodeImage(bytes.data(), bytes.size(), path);
+    // decodeImage checks emptiness; a file that shrank while being read decodes as truncated
+    const std::string bytes = readWholeFile(path, "image", kMaxImageFileBytes);
+    return decodeImage(reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size(), path);
 }
 
 RgbImage loadImage(const std::string &path)

@@ -2,22 +2,16 @@
 
 #include "archivecheck.h"
 #include "errors.h"
+#include "fileutil.h"
 #include "tensorops.h"
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace pgcn {
 
@@ -198,20 +192,12 @@ at::Tensor readTensor(torch::serialize::InputArchive &ar, const std::string &key
 
 PyramidModel PyramidModel::load(const std::string &path, const at::Device &device)
 {
-    struct stat st{};
-    if (::stat(path.c_str(), &st) != 0)
-        throw FileFormatError("cannot open model '" + path + "': " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        throw FileFormatError("'" + path + "' is not a regular file");
-    std::ifstream in(path, std::ios::binary);
     std::string bytes;
-    if (in) {
-        bytes.resize(size_t(st.st_size));
-        in.read(bytes.data(), std::streamsize(bytes.size()));
-        bytes.resize(size_t(in.gcount()));
+    try {
+        bytes = readWholeFile(path, "model");
+    } catch (const Error &e) {
+        throw FileFormatError(e.what());
     }
-    if (!in && !in.eof())
-        throw FileFormatError("cannot read model '" + path + "': " + std::strerror(errno));
     return fromBytes(bytes.data(), bytes.size(), path, device);
 }
 
