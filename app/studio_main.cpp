@@ -92,8 +92,12 @@ int main(int argc, char **argv)
     window.setQuiet(scripted);
     if (parser.isSet(size)) {
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
-        if (wh.size() == 2)
-            window.resize(wh[0].toInt(), wh[1].toInt());
+        if (wh.size() == 2) {
+            const QSize asked(wh[0].toInt(), wh[1].toInt());
+            window.resize(asked);
+            // Again once shown: on a first start the window sizes itself to the screen then.
+            QTimer::singleShot(0, &window, [&window, asked] { window.resize(asked); });
+        }
     }
 
     const QStringList files = parser.positionalArguments();
