@@ -4,10 +4,14 @@
 #include "gallerypanel.h"
 #include "imagecanvas.h"
 #include "mainwindow.h"
+#include "plotpanel.h"
 #include "trainingpanel.h"
 #include "zoomable.h"
 
 #include <QAction>
+#include <QChartView>
+#include <QLineSeries>
+#include <QValueAxis>
 #include <QComboBox>
 #include <QToolButton>
 #include <QLayout>
@@ -226,6 +230,11 @@ private Q_SLOTS:
         QCOMPARE(box->currentText(), QStringLiteral("quick (modified)"));
         QCOMPARE(panel.settings().preset, QStringLiteral("quick")); // the name stays the preset's
         QVERIFY(panel.presetResetButton()->isEnabled());
+        // Not while training: the fields are locked, so is Reset.
+        panel.setState(ui::TrainingPanel::State::Training);
+        QVERIFY(!panel.presetResetButton()->isEnabled());
+        panel.setState(ui::TrainingPanel::State::Idle);
+        QVERIFY(panel.presetResetButton()->isEnabled());
         QSignalSpy changed(&panel, &ui::TrainingPanel::settingsChanged);
         panel.presetResetButton()->click();
         QCOMPARE(changed.count(), 1);
@@ -239,6 +248,35 @@ private Q_SLOTS:
         QCOMPARE(panel.settings().iterations, ui::presetSettings(QStringLiteral("paper")).iterations);
         for (int i = 0; i < box->count(); ++i)
             QCOMPARE(box->itemText(i), box->itemData(i).toString());
+    }
+
+    void recoveryErrorAxisStaysAboveZero()
+    {
+        // One point: the axes open a unit span around it; the error's axis must not show
+        // negative values (it read -0.474 .. 0.626 at a scale's first iteration).
+        ui::PlotPanel plots;
+        plots.setScaleCount(1);
+        ui::ProgressPoint p;
+        p.iteration = 1;
+        p.energyReal = 0.02;
+        p.energySyn = 0.01;
+        p.recoveryMse = 0.075;
+        plots.appendPoints(0, {p});
+        plots.refresh();
+        int checked = 0;
+        for (auto *view : plots.findChildren<QChartView *>()) {
+            const auto series = view->chart()->series();
+            if (series.isEmpty() || !series.first()->name().contains(QStringLiteral("recovery")))
+                continue;
+            const auto axes = view->chart()->axes(Qt::Vertical);
+            QCOMPARE(axes.size(), 1);
+            auto *y = qobject_cast<QValueAxis *>(axes.first());
+            QVERIFY(y);
+            QCOMPARE(y->min(), 0.0);
+            QVERIFY(y->max() > 0.075);
+            ++checked;
+        }
+        QCOMPARE(checked, 1);
     }
 
     void firstStartFitsTheScreen()

@@ -1,6 +1,8 @@
 #include "plotpanel.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <QChart>
 #include <QChartView>
@@ -31,7 +33,8 @@ QChartView *makeView(QChart *chart, QWidget *parent)
     return view;
 }
 
-void setRange(QValueAxis *axis, double lo, double hi)
+/** lo..hi with a 5 % margin (a unit span around a single value), never below `floor`. */
+void setRange(QValueAxis *axis, double lo, double hi, double floor = -std::numeric_limits<double>::infinity())
 {
     if (!std::isfinite(lo) || !std::isfinite(hi))
         return;
@@ -40,7 +43,7 @@ void setRange(QValueAxis *axis, double lo, double hi)
         hi += 0.5;
     }
     const double pad = (hi - lo) * 0.05;
-    axis->setRange(lo - pad, hi + pad);
+    axis->setRange(std::max(floor, lo - pad), hi + pad);
 }
 
 } // namespace
@@ -211,7 +214,7 @@ void PlotPanel::refresh()
     m_mseX->setRange(0, xMax);
     if (!pts.isEmpty()) {
         setRange(m_energyY, eLo, eHi);
-        setRange(m_mseY, std::max(0.0, mLo), mHi);
+        setRange(m_mseY, mLo, mHi, 0.0); // an error is never negative
     }
     m_real->setName(tr("E(real), scale %1").arg(scale + 1));
     m_syn->setName(tr("E(synthesised)"));

@@ -145,7 +145,7 @@ void TrainingPanel::updatePresetMark()
         m_preset->setItemText(i, m_preset->itemData(i).toString());
     if (modified)
         m_preset->setItemText(m_preset->currentIndex(), tr("%1 (modified)").arg(name));
-    m_presetReset->setEnabled(modified);
+    m_presetReset->setEnabled(modified && m_state == State::Idle);
 }
 
 TrainSettings TrainingPanel::settings() const
@@ -213,6 +213,7 @@ void TrainingPanel::updateButtons()
     }
     for (QWidget *w : std::initializer_list<QWidget *>{m_preset, m_maxSize, m_scales, m_iterations, m_langevin, m_device, m_seed})
         w->setEnabled(m_state == State::Idle);
+    m_presetReset->setEnabled(m_state == State::Idle && presetModified());
 }
 
 } // namespace pgcn::ui
