@@ -90,14 +90,13 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     layout->addLayout(buttons);
     layout->addStretch(1);
 
-    connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
+    // Choosing a preset and Reset both fill the fields with the chosen preset's values.
+    const auto applyChosenPreset = [this] {
         applyPreset(m_preset->currentData().toString());
         Q_EMIT settingsChanged();
-    });
-    connect(m_presetReset, &QToolButton::clicked, this, [this] {
-        applyPreset(m_preset->currentData().toString());
-        Q_EMIT settingsChanged();
-    });
+    };
+    connect(m_preset, &QComboBox::currentIndexChanged, this, applyChosenPreset);
+    connect(m_presetReset, &QToolButton::clicked, this, applyChosenPreset);
     for (QSpinBox *box : {m_maxSize, m_scales, m_iterations, m_langevin, m_seed})
         connect(box, &QSpinBox::valueChanged, this, [this] {
             m_configText.clear();
@@ -213,7 +212,7 @@ void TrainingPanel::updateButtons()
     }
     for (QWidget *w : std::initializer_list<QWidget *>{m_preset, m_maxSize, m_scales, m_iterations, m_langevin, m_device, m_seed})
         w->setEnabled(m_state == State::Idle);
-    m_presetReset->setEnabled(m_state == State::Idle && presetModified());
+    updatePresetMark(); // Reset follows the fields' lock too
 }
 
 } // namespace pgcn::ui
