@@ -85,6 +85,7 @@ const char *kTrainHelp =
     "  --crop N               train on N-pixel windows at larger scales (0 = whole image)\n"
     "  --bank N               coarse samples drawn once per scale (0 = reference schedule)\n"
     "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
+    "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
     "  --threads N            CPU threads (default: all cores)\n"
     "  --seed N               random seed (default 0)\n"
@@ -264,7 +265,7 @@ int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
            {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "langevin-steps", "step-size", "batch", "crop",
-            "bank", "lr", "device", "threads", "seed", "snapshots"},
+            "bank", "lr", "coarse-lr", "device", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kTrainHelp;
@@ -299,6 +300,7 @@ int cmdTrain(int argc, char **argv)
         cfg.lrStart = a.real("lr", cfg.lrStart, 1e-7, 0.1);
         cfg.lrEnd = cfg.lrStart * ratio;
     }
+    cfg.coarseLr = a.real("coarse-lr", cfg.coarseLr, 0, 0.1);
     cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
     cfg.validate();
 

@@ -37,7 +37,8 @@ int scheduleIteration(const TrainConfig &c, int scale, int it)
 
 double TrainConfig::learningRateAt(int scale, int it) const
 {
-    return learningRate(scheduleIteration(*this, scale, it));
+    const double lr = learningRate(scheduleIteration(*this, scale, it));
+    return scale == 0 && coarseLr > 0 ? lr * (coarseLr / lrStart) : lr;
 }
 
 double TrainConfig::trainingNoiseAt(int scale, int it) const
@@ -95,6 +96,7 @@ void TrainConfig::validate() const
     require(stepSize > 0 && stepSize < 10 && std::isfinite(stepSize), "Langevin step size must be in (0, 10) (got " + num(stepSize) + ")");
     require(noiseStart >= 0 && noiseStart < 10, "Langevin noise must be in [0, 10) (got " + num(noiseStart) + ")");
     require(lrStart > 0 && lrStart < 1 && lrEnd > 0 && lrEnd <= lrStart, "learning rates must satisfy 0 < end <= start < 1");
+    require(coarseLr == 0 || (coarseLr > 0 && coarseLr < 1), "coarsest-scale learning rate must be 0 (as the others) or in (0, 1) (got " + num(coarseLr) + ")");
     require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
     require(recoveryWeight >= 0 && recoveryWeight <= 100, "recovery weight must be in [0, 100] (got " + num(recoveryWeight) + ")");
     require(recoveryDownscale > 0 && recoveryDownscale <= 1, "recovery downscale must be in (0, 1] (got " + num(recoveryDownscale) + ")");
@@ -133,7 +135,7 @@ std::string TrainConfig::toText() const
       << "stepsPerScale=" << stepsPerScale << '\n' << "recoverySteps=" << recoverySteps << '\n'
       << "noiseStart=" << num(noiseStart) << '\n' << "noiseDecayIters=" << noiseDecayIters << '\n'
       << "iterations=" << iterations << '\n' << "coarseIterations=" << coarseIterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
-      << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
+      << "coarseLr=" << num(coarseLr) << '\n' << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
       << "recoveryWeight=" << num(recoveryWeight) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
       << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "recoveryBatch=" << recoveryBatch << '\n' << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
@@ -181,6 +183,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         getd("stepSize", c.stepSize); geti("stepsCoarsest", c.stepsCoarsest); geti("stepsPerScale", c.stepsPerScale);
         geti("recoverySteps", c.recoverySteps); getd("noiseStart", c.noiseStart); geti("noiseDecayIters", c.noiseDecayIters);
         geti("iterations", c.iterations); geti("coarseIterations", c.coarseIterations); getd("lrStart", c.lrStart); getd("lrEnd", c.lrEnd); geti("lrDecayIters", c.lrDecayIters);
+        getd("coarseLr", c.coarseLr);
         getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight);
         getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
         geti("batchSize", c.batchSize); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);

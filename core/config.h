@@ -39,6 +39,7 @@ struct TrainConfig
     int coarseIterations = 0;   ///< at the coarsest scale, which sets the layout and is cheap (0 = iterations)
     double lrStart = 4e-4;
     double lrEnd = 5e-5;
+    double coarseLr = 0;        ///< initial lr at the coarsest scale (its decay keeps end/start); 0 = lrStart
     int lrDecayIters = 3200;
     double beta1 = 0.5;
     double beta2 = 0.999;
@@ -83,7 +84,7 @@ struct TrainConfig
     double trainingNoise(int it) const;
     /** Iterations at scale s. */
     int iterationsAt(int scale) const { return scale == 0 && coarseIterations > 0 ? coarseIterations : iterations; }
-    /** learningRate / trainingNoise with the schedule stretched to scale s's iterations. */
+    /** learningRate / trainingNoise with the schedule stretched to scale s's iterations (and coarseLr at scale 0). */
     double learningRateAt(int scale, int it) const;
     double trainingNoiseAt(int scale, int it) const;
     /** Scale the iteration-based schedule (lr and noise decay) to a new iteration count. */

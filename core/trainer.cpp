@@ -144,7 +144,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         net->to(dev);
         net->train();
         torch::optim::Adam opt(net->parameters(),
-                               torch::optim::AdamOptions(cfg.lrStart * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
+                               torch::optim::AdamOptions(cfg.learningRateAt(s, 0) * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
 
         const at::Tensor obs = model.real(s);
         const at::Tensor obsP = padImage(obs, pad), zP = padImage(z, pad);

@@ -10,6 +10,8 @@
 #include <ATen/ATen.h>
 
 #include <atomic>
+#include <cmath>
+#include <map>
 
 using namespace pgcn;
 
@@ -283,6 +285,33 @@ private Q_SLOTS:
         train(model, cb);
         QCOMPARE(at0, 9);
         QCOMPARE(at1, 6);
+    }
+
+    void coarsestScaleHasItsOwnLearningRate()
+    {
+        TrainConfig c = TrainConfig::preset("quick");
+        c.coarseLr = 0;
+        QCOMPARE(c.learningRateAt(0, 0), c.lrStart); // 0 = as the other scales
+        c.coarseLr = c.lrStart / 4;
+        QCOMPARE(c.learningRateAt(0, 0), c.lrStart / 4);
+        // Its decay keeps the end/start ratio over its own (stretched) iterations.
+        QCOMPARE(c.learningRateAt(0, c.iterationsAt(0) - 1), c.learningRate(c.iterations - 1) / 4);
+        QCOMPARE(c.learningRateAt(1, 0), c.lrStart);
+        QCOMPARE(TrainConfig::fromText(c.toText()).coarseLr, c.coarseLr);
+        for (double bad : {-1e-4, 1.0, std::nan("")}) {
+            c.coarseLr = bad;
+            QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
+        }
+        // The trainer uses it: the progress of scale 0 reports it, scale 1 the usual rate.
+        TrainConfig t = test::tinyConfig(3);
+        t.coarseLr = t.lrStart / 8;
+        PyramidModel model(test::patternImage(24, 20), t);
+        std::map<int, double> firstLr;
+        TrainCallbacks cb;
+        cb.progress = [&](const TrainProgress &p) { firstLr.emplace(p.scale, p.learningRate); };
+        train(model, cb);
+        QCOMPARE(firstLr.at(0), t.lrStart / 8);
+        QCOMPARE(firstLr.at(1), t.lrStart);
     }
 
     void stepFactorsTravelWithTheModel()
