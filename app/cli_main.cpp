@@ -141,10 +141,13 @@ const char *kInjectHelp =
     "  --device NAME, --seed N, --threads N\n";
 
 const char *kSrHelp =
-    "usage: patchgencn sr MODEL --factor F -o OUT [--image IN] [--bicubic FILE]\n"
+    "usage: patchgencn sr MODEL --factor F -o OUT [--image IN] [--bicubic FILE] [--steps N]\n"
     "\n"
     "Upsamples the training image (or IN, another image of the same scene) by F,\n"
-    "in steps of about 1/r, running the finest scale's Langevin chain after each.\n"
+    "in steps of about 1/r, running a short Langevin chain of the finest scale\n"
+    "after each and keeping the result consistent with the input.\n"
+    "  --steps N              Langevin steps per upsampling (default: a quarter of\n"
+    "                         the training's; more sharpens more, then rings)\n"
     "  --bicubic FILE         also write plain bicubic upsampling, for comparison\n"
     "  --device NAME, --threads N\n";
 
@@ -627,7 +630,7 @@ int cmdInject(int argc, char **argv)
 
 int cmdSr(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {"image", "output", "factor", "bicubic", "device", "threads"}, {}, {{'o', "output"}});
+    Args a(argc, argv, 2, {"image", "output", "factor", "bicubic", "steps", "device", "threads"}, {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kSrHelp;
         return 0;
@@ -644,6 +647,7 @@ int cmdSr(int argc, char **argv)
         requireImageOutput(bicubic, "sr");
     GenerateOptions opt;
     opt.cancel = &g_cancel;
+    opt.stepsScale = a.integer("steps", -1, 1, 10000);
     initRuntime(a.integer("threads", 0, 0, 1024));
     PyramidModel model = loadModelFor(a, a.positionals()[0]);
     at::Tensor image;

@@ -1,5 +1,6 @@
 #include "tasks.h"
 
+#include "config.h"
 #include "energynet.h"
 #include "errors.h"
 #include "langevin.h"
@@ -50,6 +51,20 @@ std::vector<Size2> sizesFor(const PyramidModel &model, const at::Tensor &image)
 }
 
 } // namespace
+
+int superResolutionSteps(const TrainConfig &config)
+{
+    return std::max(1, int(std::lround(config.stepsPerScale / 4.0)));
+}
+
+at::Tensor backProject(const at::Tensor &image, const at::Tensor &low, int passes)
+{
+    at::Tensor x = image;
+    const int64_t h = x.size(2), w = x.size(3), lh = low.size(2), lw = low.size(3);
+    for (int i = 0; i < passes; ++i)
+        x = (x + resizeImage(low - resizeImage(x, lh, lw), h, w)).clamp(-1.0, 1.0);
+    return x;
+}
 
 at::Tensor injectImage(const PyramidModel &model, const at::Tensor &image, int k, const GenerateOptions &opt)
 {
@@ -105,6 +120,7 @@ at::Tensor superResolve(const PyramidModel &model, const at::Tensor &imageIn, do
     at::NoGradGuard ng;
     at::Tensor x = imageIn.defined() ? imageIn.to(model.device(), at::kFloat) : model.real(model.numScales() - 1);
     requireImage(x);
+    const at::Tensor input = x;
     const int64_t targetH = std::lround(x.size(2) * factor), targetW = std::lround(x.size(3) * factor);
     if (targetH * targetW > int64_t(8192) * 8192)
         throw InvalidArgument("the super-resolved image would be too large (" + std::to_string(targetW) + "x" +
@@ -113,6 +129,7 @@ at::Tensor superResolve(const PyramidModel &model, const at::Tensor &imageIn, do
     const int steps = std::max(1, int(std::ceil(std::log(factor) / std::log(perStep) - 1e-9)));
     const double f = std::pow(factor, 1.0 / steps);
     const int last = model.numScales() - 1;
+    const int chainSteps = opt.stepsScale > 0 ? opt.stepsScale : superResolutionSteps(model.config());
     Rng rng(opt.seed, model.device());
     const double h0 = double(x.size(2)), w0 = double(x.size(3));
     for (int i = 1; i <= steps; ++i) {
@@ -120,8 +137,9 @@ at::Tensor superResolve(const PyramidModel &model, const at::Tensor &imageIn, do
         const int64_t w = i == steps ? targetW : std::lround(w0 * std::pow(f, i));
         std::vector<Size2> sizes(model.numScales());
         sizes[last] = {int(w), int(h)};
-        x = runPyramid(model, resizeImage(x, h, w), last, last, sizes, opt.noise, opt.stepsScale, rng, opt.cancel,
+        x = runPyramid(model, resizeImage(x, h, w), last, last, sizes, opt.noise, chainSteps, rng, opt.cancel,
                        opt.observer);
+        x = backProject(x, input, kBackProjections);
     }
     return x;
 }

@@ -19,8 +19,6 @@ $B edit "$W/stone.pgcn" --image $S/editing/stone_edit_1.png --mask $S/editing/st
 $B sample "$W/stone.pgcn" -n 3 -o "$W/stone-samples"
 montage -label '%t' $S/editing/stone_edit_1.png $S/editing/stone_edit_1_mask.png "$W/edit.png" \
    -tile 3x -geometry +4+4 "$out/edit.png"
-$B sr "$W/stone.pgcn" --factor 2 -o "$W/sr.png" --bicubic "$W/bicubic.png"
-montage "$W/bicubic.png" "$W/sr.png" -tile 2x -geometry +4+4 "$out/sr.png"
 
 # Harmonization: an object pasted onto an oil painting.
 $B train $S/harmonization/oil_building.jpg -o "$W/oil.pgcn" --preset quick
@@ -43,4 +41,9 @@ $B sample "$W/col.pgcn" -n 3 -o "$W/col"
 $B sample "$W/col.pgcn" -n 1 --scale-w 2 -o "$W/colwide"
 montage $S/generation/colusseum.png "$W"/col/sample_00[0-2].png -tile 4x -geometry +4+4 "$out/samples.png"
 cp "$W/colwide/sample_000.png" "$out/samples-wide.png"
+
+# Super-resolution x2 of a half-size colosseum, against bicubic and the original.
+convert $S/generation/colusseum.png -resize 50% "$W/half.png"
+$B sr "$W/col.pgcn" --image "$W/half.png" --factor 2 -o "$W/sr.png" --bicubic "$W/bicubic.png"
+montage "$W/bicubic.png" "$W/sr.png" $S/generation/colusseum.png -tile 3x -geometry +4+4 "$out/sr.png"
 echo "examples written to $out"

@@ -107,7 +107,32 @@ private Q_SLOTS:
         const double eSr = (sr - m_real).pow(2).mean().item<double>();
         const double eBic = (bic - m_real).pow(2).mean().item<double>();
         QVERIFY2(eSr < eBic, qPrintable(QStringLiteral("SR %1 vs bicubic %2").arg(eSr).arg(eBic)));
+        // Back-projected: shrunk again, the result is the input (up to clamping and rounding of the resize).
+        const double drift = (resizeImage(sr, 12, 16) - low).abs().mean().item<double>();
+        QVERIFY2(drift < 0.01, qPrintable(QString::number(drift)));
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, superResolve(m_model, at::Tensor(), 0.5));
+        // The chain is short by default: a quarter of the training's steps.
+        QCOMPARE(superResolutionSteps(TrainConfig::preset("quick")), 3);
+        QCOMPARE(superResolutionSteps(TrainConfig::preset("paper")), 8);
+        TrainConfig one = TrainConfig::preset("quick");
+        one.stepsPerScale = 1;
+        QCOMPARE(superResolutionSteps(one), 1);
+    }
+
+    void backProjectionMatchesTheLowResolutionInput()
+    {
+        // A sharp pattern plus high-frequency detail that shrinking removes, with its low frequencies shifted.
+        const at::Tensor low = resizeImage(m_real, 12, 16);
+        const at::Tensor detail = at::rand({1, 3, 24, 32}).gt(0.5).to(at::kFloat) * 0.2 - 0.1;
+        const at::Tensor x = (resizeImage(low, 24, 32) * 0.7 + 0.1 + detail).clamp(-1, 1);
+        auto error = [&](const at::Tensor &t) { return (resizeImage(t, 12, 16) - low).abs().mean().item<double>(); };
+        double last = error(x);
+        for (int passes = 1; passes <= 3; ++passes) {
+            const double e = error(backProject(x, low, passes));
+            QVERIFY2(e < last * 0.7, qPrintable(QStringLiteral("%1 passes: %2 (was %3)").arg(passes).arg(e).arg(last)));
+            last = e;
+        }
+        QCOMPARE(backProject(x, low, 0).equal(x), true);
     }
 
     void energyPrefersTheRealImage()
