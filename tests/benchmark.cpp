@@ -5,7 +5,8 @@
 //       (--out: the first run's samples and model.pgcn)
 //       trains (N runs with seeds 0..N-1; medians reported), then reports time per
 //       scale and in total, one-sample and batch-16 sampling time, peak RSS,
-//       patch-SWD of each sample against the real image, diversity and recovery MSE.
+//       patch-SWD of each of --samples samples (default 32) against the real image
+//       (median, mean and its standard error), diversity and recovery MSE.
 //       --set overrides any field of the model configuration by its name in the
 //       model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
 //   patchgencn-bench compare IMAGE [same options]
@@ -15,6 +16,10 @@
 //   Every mode takes --threads N (default: every core).
 //   patchgencn-bench langevin [--size N]
 //       Langevin steps per second at each pyramid size of an N-px image (no files).
+//   patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR]
+//       quality of a trained model: patch-SWD of N samples (default 64: single
+//       samples spread widely, so compare means with their standard errors),
+//       diversity and recovery MSE.
 //   patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
 //       patch-SWD of every FAKE_DIR/<stem>.* against REAL_DIR/<stem>.* (e.g. sigd16).
 //
@@ -223,7 +228,42 @@ struct RunResult
 {
     std::vector<double> scaleSeconds;
     double trainSeconds = 0, oneSample = 0, batch16 = 0, swd = 0, diversity = 0, recoveryMse = 0;
+    double swdMean = 0, swdSe = 0; ///< mean patch-SWD of the samples and its standard error
 };
+
+/**
+ * Quality of a trained model: patch-SWD of `nSamples` samples (seeded) against
+ * the real image (median, mean and the mean's standard error: single samples
+ * spread widely, 70 to 270 on one quick colosseum model), diversity, recovery MSE.
+ */
+void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed, RunResult &r, const std::string &outDir)
+{
+    GenerateOptions opt;
+    SampleRequest req;
+    req.count = nSamples;
+    opt.batch = 8;
+    opt.seed = seed;
+    const auto xs = sample(model, req, opt);
+    const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
+    std::vector<double> swds;
+    for (const auto &x : xs)
+        swds.push_back(patchSwd(x, real));
+    r.swd = median(swds);
+    double sum = 0, sq = 0;
+    for (double v : swds)
+        sum += v;
+    r.swdMean = sum / double(swds.size());
+    for (double v : swds)
+        sq += (v - r.swdMean) * (v - r.swdMean);
+    r.swdSe = swds.size() > 1 ? std::sqrt(sq / double(swds.size() - 1) / double(swds.size())) : 0.0;
+    r.diversity = diversity(xs, real);
+    r.recoveryMse = (reconstruct(model) - real).pow(2).mean().item<double>();
+    if (!outDir.empty()) {
+        fs::create_directories(outDir);
+        for (size_t i = 0; i < xs.size(); ++i)
+            saveImage(outDir + "/sample_" + std::to_string(i) + ".png", tensorToImage(xs[i]));
+    }
+}
 
 RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir)
 {
@@ -255,24 +295,9 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
     sample(model, many, opt);
     r.batch16 = since(t);
 
-    SampleRequest req;
-    req.count = nSamples;
-    opt.batch = 8;
-    opt.seed = 2 + cfg.seed;
-    const auto xs = sample(model, req, opt);
-    const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
-    std::vector<double> swds;
-    for (const auto &x : xs)
-        swds.push_back(patchSwd(x, real));
-    r.swd = median(swds);
-    r.diversity = diversity(xs, real);
-    r.recoveryMse = (reconstruct(model) - real).pow(2).mean().item<double>();
-    if (!outDir.empty()) {
-        fs::create_directories(outDir);
-        for (size_t i = 0; i < xs.size(); ++i)
-            saveImage(outDir + "/sample_" + std::to_string(i) + ".png", tensorToImage(xs[i]));
+    measureQuality(model, nSamples, 2 + cfg.seed, r, outDir);
+    if (!outDir.empty())
         model.save(outDir + "/model.pgcn");
-    }
     return r;
 }
 
@@ -299,6 +324,8 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
     m.oneSample = med([](const RunResult &r) { return r.oneSample; });
     m.batch16 = med([](const RunResult &r) { return r.batch16; });
     m.swd = med([](const RunResult &r) { return r.swd; });
+    m.swdMean = med([](const RunResult &r) { return r.swdMean; });
+    m.swdSe = med([](const RunResult &r) { return r.swdSe; });
     m.diversity = med([](const RunResult &r) { return r.diversity; });
     m.recoveryMse = med([](const RunResult &r) { return r.recoveryMse; });
     if (all)
@@ -313,10 +340,13 @@ std::string resultJson(const RunResult &r)
     for (size_t i = 0; i < r.scaleSeconds.size(); ++i)
         s << (i ? "," : "") << r.scaleSeconds[i];
     s << "],\"train_seconds\":" << r.trainSeconds << ",\"one_sample_seconds\":" << r.oneSample
-      << ",\"batch16_seconds\":" << r.batch16 << ",\"swd_median\":" << r.swd << ",\"diversity\":" << r.diversity
+      << ",\"batch16_seconds\":" << r.batch16 << ",\"swd_median\":" << r.swd << ",\"swd_mean\":" << r.swdMean
+      << ",\"swd_mean_se\":" << r.swdSe << ",\"diversity\":" << r.diversity
       << ",\"recovery_mse\":" << r.recoveryMse << "}";
     return s.str();
 }
+
+void printQuality(const RunResult &r, int nSamples);
 
 void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples)
 {
@@ -325,7 +355,12 @@ void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples)
     std::printf("training total        %8.1f s\n", r.trainSeconds);
     std::printf("one sample (median/3) %8.3f s\n", r.oneSample);
     std::printf("16 samples batched    %8.3f s\n", r.batch16);
-    std::printf("patch-SWD (median/%d) %8.1f\n", nSamples, r.swd);
+    printQuality(r, nSamples);
+}
+
+void printQuality(const RunResult &r, int nSamples)
+{
+    std::printf("patch-SWD (median/%d) %8.1f   (mean %.1f +- %.1f standard error)\n", nSamples, r.swd, r.swdMean, r.swdSe);
     std::printf("diversity             %8.3f\n", r.diversity);
     std::printf("recovery MSE          %8.4f\n", r.recoveryMse);
 }
@@ -344,7 +379,7 @@ struct BenchSetup
 {
     std::string image;
     TrainConfig cfg;
-    int nSamples = 8;
+    int nSamples = 32;
     int runs = 1;
     RgbImage img;
     PyramidGeometry geo;
@@ -357,7 +392,7 @@ BenchSetup benchSetup(int argc, char **argv, const std::string &mode)
     BenchSetup b;
     b.image = argv[2];
     b.cfg = configFromArgs(argc, argv);
-    b.nSamples = intArg(argc, argv, "samples", 8);
+    b.nSamples = intArg(argc, argv, "samples", 32);
     if (b.nSamples < 1)
         throw std::runtime_error("--samples must be at least 1");
     b.runs = std::max(1, intArg(argc, argv, "runs", 1));
@@ -454,6 +489,32 @@ int compareBench(int argc, char **argv)
     return 0;
 }
 
+int scoreModel(int argc, char **argv)
+{
+    if (argc < 3)
+        throw std::runtime_error("score needs MODEL");
+    const PyramidModel model = PyramidModel::load(argv[2]);
+    if (!model.isComplete())
+        throw std::runtime_error("the model is not fully trained");
+    const int nSamples = intArg(argc, argv, "samples", 64);
+    if (nSamples < 2)
+        throw std::runtime_error("--samples must be at least 2");
+    const int seed = intArg(argc, argv, "seed", 2);
+    RunResult r;
+    measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""));
+    std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine() << ")\n" << configLine(model.config())
+              << "; samples seeded from " << seed << '\n';
+    printQuality(r, nSamples);
+    Json j;
+    j.str("machine", machine());
+    j.str("model", argv[2]);
+    j.str("config", configLine(model.config()));
+    j.num("samples", nSamples);
+    j.raw("quality", resultJson(r));
+    writeJson(arg(argc, argv, "json", ""), j);
+    return 0;
+}
+
 int swdFolders(int argc, char **argv)
 {
     if (argc < 4)
@@ -510,6 +571,8 @@ int main(int argc, char **argv)
             return trainBench(argc, argv);
         if (mode == "swd")
             return swdFolders(argc, argv);
+        if (mode == "score")
+            return scoreModel(argc, argv);
         if (mode == "compare")
             return compareBench(argc, argv);
 #endif
@@ -517,6 +580,6 @@ int main(int argc, char **argv)
         std::cerr << "patchgencn-bench: " << e.what() << '\n';
         return 1;
     }
-    std::cerr << "usage: patchgencn-bench langevin|train|compare|swd ... (see the comment at the top of tests/benchmark.cpp)\n";
+    std::cerr << "usage: patchgencn-bench langevin|train|compare|score|swd ... (see the comment at the top of tests/benchmark.cpp)\n";
     return 2;
 }
