@@ -214,20 +214,6 @@ TrainConfig TrainConfig::preset(const std::string &name)
     c.presetName = name;
     if (name == "paper")
         return c;
-    if (name == "balanced") {
-        c.numScales = 8;
-        c.setIterations(600);
-        c.stepsCoarsest = 40;
-        c.stepsPerScale = 20;
-        c.recoverySteps = 20;
-        c.batchSize = 4;
-        c.recoveryBatch = 2;
-        c.bankSize = 32;
-        c.bankRefresh = 200;
-        c.cropSize = 64;
-        c.warmStart = true;
-        return c;
-    }
     if (name == "quick") {
         c.numScales = 6;
         c.setIterations(300);
@@ -245,6 +231,17 @@ TrainConfig TrainConfig::preset(const std::string &name)
         c.bankRefresh = 0;
         c.cropSize = 40;
         c.warmStart = true;
+        return c;
+    }
+    if (name == "balanced") {
+        // quick's finer scales over a coarsest scale trained 3.3x longer at the paper's
+        // learning rate: measured on the 250-px colosseum, its recovery MSE at that scale
+        // falls from 0.015 to 0.006 and the whole reconstruction's from 0.078 to 0.064-0.073
+        // (two runs); 13.6 min on two idle cores.
+        c = preset("quick");
+        c.presetName = name;
+        c.coarseIterations = 4000;
+        c.coarseLr = 4e-4;
         return c;
     }
     throw InvalidArgument("unknown preset '" + name + "' (choose quick, balanced or paper)");

@@ -229,6 +229,7 @@ struct RunResult
     std::vector<double> scaleSeconds;
     double trainSeconds = 0, oneSample = 0, batch16 = 0, swd = 0, diversity = 0, recoveryMse = 0;
     double swdMean = 0, swdSe = 0; ///< mean patch-SWD of the samples and its standard error
+    std::vector<double> swds;      ///< each sample's patch-SWD, in seed order
 };
 
 /**
@@ -248,6 +249,7 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     std::vector<double> swds;
     for (const auto &x : xs)
         swds.push_back(patchSwd(x, real));
+    r.swds = swds;
     r.swd = median(swds);
     double sum = 0, sq = 0;
     for (double v : swds)
@@ -511,6 +513,10 @@ int scoreModel(int argc, char **argv)
     j.str("config", configLine(model.config()));
     j.num("samples", nSamples);
     j.raw("quality", resultJson(r));
+    std::string list = "[";
+    for (size_t i = 0; i < r.swds.size(); ++i)
+        list += (i ? "," : "") + std::to_string(r.swds[i]);
+    j.raw("swd_per_sample", list + "]"); // same seeds, same order: pairs with another model's score
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
 }

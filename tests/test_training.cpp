@@ -302,6 +302,14 @@ private Q_SLOTS:
             c.coarseLr = bad;
             QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
         }
+        // balanced is quick with a longer, slower coarsest scale.
+        const TrainConfig q = TrainConfig::preset("quick"), b = TrainConfig::preset("balanced");
+        QCOMPARE(b.presetName, std::string("balanced"));
+        QVERIFY(b.iterationsAt(0) > q.iterationsAt(0));
+        QVERIFY(b.learningRateAt(0, 0) < q.learningRateAt(0, 0));
+        QCOMPARE(b.iterationsAt(1), q.iterationsAt(1));
+        QCOMPARE(b.learningRateAt(1, 0), q.learningRateAt(1, 0));
+        QCOMPARE(b.wideChannels, q.wideChannels);
         // The trainer uses it: the progress of scale 0 reports it, scale 1 the usual rate.
         TrainConfig t = test::tinyConfig(3);
         t.coarseLr = t.lrStart / 8;

@@ -33,7 +33,7 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     setObjectName(QStringLiteral("trainingPanel"));
     for (const QString &name : presetNames())
         m_preset->addItem(name, name);
-    m_preset->setToolTip(tr("quick: minutes on a CPU; balanced: better quality; paper: the reference schedule"));
+    m_preset->setToolTip(tr("quick: minutes on a CPU; balanced: a longer coarsest scale (about twice quick's time); paper: the reference schedule"));
     m_presetReset->setText(tr("Reset"));
     m_presetReset->setToolTip(tr("Put the preset's own size, scales, iterations and Langevin steps back"));
     m_presetReset->setObjectName(QStringLiteral("presetReset"));
