@@ -230,6 +230,7 @@ struct RunResult
     double trainSeconds = 0, oneSample = 0, batch16 = 0, swd = 0, diversity = 0, recoveryMse = 0;
     double swdMean = 0, swdSe = 0; ///< mean patch-SWD of the samples and its standard error
     std::vector<double> swds;      ///< each sample's patch-SWD, in seed order
+    std::vector<double> recoveryPerScale; ///< the recovery chain's MSE against the real image after each scale
 };
 
 /**
@@ -259,7 +260,14 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
         sq += (v - r.swdMean) * (v - r.swdMean);
     r.swdSe = swds.size() > 1 ? std::sqrt(sq / double(swds.size() - 1) / double(swds.size())) : 0.0;
     r.diversity = diversity(xs, real);
-    r.recoveryMse = (reconstruct(model) - real).pow(2).mean().item<double>();
+    // The recovery chain, deterministic: its error after each scale shows where a model loses the image.
+    GenerateOptions recOpt;
+    r.recoveryPerScale.assign(size_t(model.numScales()), 0.0);
+    recOpt.observer = [&](const ChainStep &c) {
+        if (c.step == c.steps)
+            r.recoveryPerScale[size_t(c.scale)] = (c.state - model.real(c.scale)).pow(2).mean().item<double>();
+    };
+    r.recoveryMse = (reconstruct(model, recOpt) - real).pow(2).mean().item<double>();
     if (!outDir.empty()) {
         fs::create_directories(outDir);
         for (size_t i = 0; i < xs.size(); ++i)
@@ -330,6 +338,8 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
     m.swdSe = med([](const RunResult &r) { return r.swdSe; });
     m.diversity = med([](const RunResult &r) { return r.diversity; });
     m.recoveryMse = med([](const RunResult &r) { return r.recoveryMse; });
+    for (size_t s = 0; s < rs.front().recoveryPerScale.size(); ++s)
+        m.recoveryPerScale.push_back(med([s](const RunResult &r) { return r.recoveryPerScale[s]; }));
     if (all)
         *all = rs;
     return m;
@@ -344,7 +354,10 @@ std::string resultJson(const RunResult &r)
     s << "],\"train_seconds\":" << r.trainSeconds << ",\"one_sample_seconds\":" << r.oneSample
       << ",\"batch16_seconds\":" << r.batch16 << ",\"swd_median\":" << r.swd << ",\"swd_mean\":" << r.swdMean
       << ",\"swd_mean_se\":" << r.swdSe << ",\"diversity\":" << r.diversity
-      << ",\"recovery_mse\":" << r.recoveryMse << "}";
+      << ",\"recovery_mse\":" << r.recoveryMse << ",\"recovery_mse_per_scale\":[";
+    for (size_t i = 0; i < r.recoveryPerScale.size(); ++i)
+        s << (i ? "," : "") << r.recoveryPerScale[i];
+    s << "]}";
     return s.str();
 }
 
@@ -364,7 +377,10 @@ void printQuality(const RunResult &r, int nSamples)
 {
     std::printf("patch-SWD (median/%d) %8.1f   (mean %.1f +- %.1f standard error)\n", nSamples, r.swd, r.swdMean, r.swdSe);
     std::printf("diversity             %8.3f\n", r.diversity);
-    std::printf("recovery MSE          %8.4f\n", r.recoveryMse);
+    std::printf("recovery MSE          %8.4f   (after each scale:", r.recoveryMse);
+    for (double v : r.recoveryPerScale)
+        std::printf(" %.4f", v);
+    std::printf(")\n");
 }
 
 std::string configLine(const TrainConfig &c)
