@@ -48,6 +48,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <sys/resource.h>
@@ -247,18 +248,16 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     opt.seed = seed;
     const auto xs = sample(model, req, opt);
     const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
-    std::vector<double> swds;
+    r.swds.clear();
     for (const auto &x : xs)
-        swds.push_back(patchSwd(x, real));
-    r.swds = swds;
-    r.swd = median(swds);
-    double sum = 0, sq = 0;
-    for (double v : swds)
-        sum += v;
-    r.swdMean = sum / double(swds.size());
-    for (double v : swds)
+        r.swds.push_back(patchSwd(x, real));
+    const double n = double(r.swds.size());
+    r.swd = median(r.swds);
+    r.swdMean = std::accumulate(r.swds.begin(), r.swds.end(), 0.0) / n;
+    double sq = 0;
+    for (double v : r.swds)
         sq += (v - r.swdMean) * (v - r.swdMean);
-    r.swdSe = swds.size() > 1 ? std::sqrt(sq / double(swds.size() - 1) / double(swds.size())) : 0.0;
+    r.swdSe = n > 1 ? std::sqrt(sq / (n - 1) / n) : 0.0;
     r.diversity = diversity(xs, real);
     // The recovery chain, deterministic: its error after each scale shows where a model loses the image.
     GenerateOptions recOpt;
@@ -345,32 +344,34 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
     return m;
 }
 
-std::string resultJson(const RunResult &r)
+/** A JSON array of numbers. */
+std::string jsonList(const std::vector<double> &v)
 {
     std::ostringstream s;
-    s << "{\"scale_seconds\":[";
-    for (size_t i = 0; i < r.scaleSeconds.size(); ++i)
-        s << (i ? "," : "") << r.scaleSeconds[i];
-    s << "],\"train_seconds\":" << r.trainSeconds << ",\"one_sample_seconds\":" << r.oneSample
-      << ",\"batch16_seconds\":" << r.batch16 << ",\"swd_median\":" << r.swd << ",\"swd_mean\":" << r.swdMean
-      << ",\"swd_mean_se\":" << r.swdSe << ",\"diversity\":" << r.diversity
-      << ",\"recovery_mse\":" << r.recoveryMse << ",\"recovery_mse_per_scale\":[";
-    for (size_t i = 0; i < r.recoveryPerScale.size(); ++i)
-        s << (i ? "," : "") << r.recoveryPerScale[i];
-    s << "]}";
+    s << '[';
+    for (size_t i = 0; i < v.size(); ++i)
+        s << (i ? "," : "") << v[i];
+    s << ']';
     return s.str();
 }
 
-void printQuality(const RunResult &r, int nSamples);
-
-void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples)
+/** The quality figures as JSON members (no braces): shared by `train`'s results and `score`. */
+std::string qualityJsonMembers(const RunResult &r)
 {
-    for (size_t s = 0; s < r.scaleSeconds.size(); ++s)
-        std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
-    std::printf("training total        %8.1f s\n", r.trainSeconds);
-    std::printf("one sample (median/3) %8.3f s\n", r.oneSample);
-    std::printf("16 samples batched    %8.3f s\n", r.batch16);
-    printQuality(r, nSamples);
+    std::ostringstream s;
+    s << "\"swd_median\":" << r.swd << ",\"swd_mean\":" << r.swdMean << ",\"swd_mean_se\":" << r.swdSe
+      << ",\"diversity\":" << r.diversity << ",\"recovery_mse\":" << r.recoveryMse
+      << ",\"recovery_mse_per_scale\":" << jsonList(r.recoveryPerScale);
+    return s.str();
+}
+
+std::string resultJson(const RunResult &r)
+{
+    std::ostringstream s;
+    s << "{\"scale_seconds\":" << jsonList(r.scaleSeconds) << ",\"train_seconds\":" << r.trainSeconds
+      << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16 << ','
+      << qualityJsonMembers(r) << '}';
+    return s.str();
 }
 
 void printQuality(const RunResult &r, int nSamples)
@@ -382,6 +383,17 @@ void printQuality(const RunResult &r, int nSamples)
         std::printf(" %.4f", v);
     std::printf(")\n");
 }
+
+void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples)
+{
+    for (size_t s = 0; s < r.scaleSeconds.size(); ++s)
+        std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
+    std::printf("training total        %8.1f s\n", r.trainSeconds);
+    std::printf("one sample (median/3) %8.3f s\n", r.oneSample);
+    std::printf("16 samples batched    %8.3f s\n", r.batch16);
+    printQuality(r, nSamples);
+}
+
 
 std::string configLine(const TrainConfig &c)
 {
@@ -528,11 +540,8 @@ int scoreModel(int argc, char **argv)
     j.str("model", argv[2]);
     j.str("config", configLine(model.config()));
     j.num("samples", nSamples);
-    j.raw("quality", resultJson(r));
-    std::string list = "[";
-    for (size_t i = 0; i < r.swds.size(); ++i)
-        list += (i ? "," : "") + std::to_string(r.swds[i]);
-    j.raw("swd_per_sample", list + "]"); // same seeds, same order: pairs with another model's score
+    j.raw("quality", "{" + qualityJsonMembers(r) + "}");
+    j.raw("swd_per_sample", jsonList(r.swds)); // same seeds, same order: pairs with another model's score
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
 }
