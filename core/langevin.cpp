@@ -17,8 +17,10 @@ at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &
         checkCancel(cancel);
         at::Tensor g = grad(x);
         x.add_(g, half);
-        if (p.noise > 0 && rng)
-            x.add_(rng->normal(x.sizes()), p.noise);
+        if (p.noise > 0 && rng && p.noisyRows != 0) {
+            at::Tensor noisy = p.noisyRows >= 0 && p.noisyRows < x.size(0) ? x.narrow(0, 0, p.noisyRows) : x;
+            noisy.add_(rng->normal(noisy.sizes()), p.noise);
+        }
         if (p.clamp)
             x.clamp_(p.clampMin, p.clampMax);
         if (onStep)

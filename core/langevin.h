@@ -16,6 +16,7 @@ struct LangevinParams
     int steps = 30;
     double stepSize = 0.01;
     double noise = 0.0;          ///< std of the injected Gaussian noise, separate from the step
+    int64_t noisyRows = -1;      ///< only the first this many batch rows get the noise (-1 = all)
     double clampMin = -1.0;
     double clampMax = 1.0;
     bool clamp = true;

@@ -85,6 +85,38 @@ private Q_SLOTS:
         QVERIFY(!at::equal(run(3), run(4)));
     }
 
+    void noisyAndNoiselessChainsShareABatch()
+    {
+        // The trainer runs its synthesis chains (noisy) and recovery chains (noise 0)
+        // as one batch: with noisyRows the first rows get exactly the noise a chain of
+        // their own draws from the same seed, the others none, and the net's rows stay
+        // independent.
+        at::manual_seed(2);
+        EnergyNet net(std::vector<int>{8, 8, 8, 8, 1}, 0.3);
+        net->eval();
+        const auto frozen = net->frozenWeights();
+        const GradientFn grad = [&](const at::Tensor &x) { return energyGradient(frozen, x); };
+        const at::Tensor syn0 = at::rand({3, 3, 20, 17}) * 2 - 1, rec0 = at::rand({2, 3, 20, 17}) * 2 - 1;
+        LangevinParams noisy;
+        noisy.steps = 6;
+        noisy.noise = 0.05;
+        LangevinParams quiet = noisy;
+        quiet.noise = 0;
+        Rng alone(9, at::kCPU), shared(9, at::kCPU);
+        const at::Tensor syn = langevin(syn0, grad, noisy, &alone);
+        const at::Tensor rec = langevin(rec0, grad, quiet, &alone);
+        LangevinParams both = noisy;
+        both.noisyRows = 3;
+        const at::Tensor joint = langevin(at::cat({syn0, rec0}), grad, both, &shared);
+        QVERIFY(at::allclose(joint.narrow(0, 0, 3), syn, 0, 1e-5));
+        QVERIFY(at::allclose(joint.narrow(0, 3, 2), rec, 0, 1e-5));
+        // and the noise really is there: the noiseless chain from the synthesis start differs
+        QVERIFY((langevin(syn0, grad, quiet, nullptr) - syn).abs().max().item<double>() > 0.05);
+        // noisyRows 0: no row gets noise
+        both.noisyRows = 0;
+        QVERIFY(at::allclose(langevin(syn0, grad, both, &shared), langevin(syn0, grad, quiet, nullptr), 0, 1e-5));
+    }
+
     void windowGradientMatchesTheWholeImage()
     {
         // A training window with its context ring moves its crop exactly as a
