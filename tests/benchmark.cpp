@@ -2,6 +2,7 @@
 //
 //   patchgencn-bench train IMAGE [--preset P] [--iters N] [--scales N] [--max-size N]
 //                    [--set key=value ...] [--runs N] [--samples N] [--json FILE] [--out DIR]
+//                    [--from MODEL --keep K]
 //       (--out: the first run's samples and model.pgcn)
 //       trains (N runs with seeds 0..N-1; medians reported), then reports time per
 //       scale and in total, one-sample and batch-16 sampling time, peak RSS,
@@ -9,6 +10,9 @@
 //       (median, mean and its standard error), diversity and recovery MSE.
 //       --set overrides any field of the model configuration by its name in the
 //       model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
+//       --from MODEL --keep K keeps MODEL's first K trained scales and trains the
+//       rest (same image and pyramid): finer-scale changes over the same coarse
+//       scales, so `score` can pair their samples seed by seed.
 //   patchgencn-bench compare IMAGE [same options]
 //       side by side on the same image and settings: the reference schedule
 //       (whole images, every coarser chain re-run every iteration) and ours (the
@@ -38,6 +42,7 @@
 #endif
 
 #include <ATen/Parallel.h>
+#include <memory>
 
 #include <algorithm>
 #include <chrono>
@@ -274,10 +279,39 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     }
 }
 
-RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir)
+/** --from MODEL --keep K: the first K trained scales of a saved model, kept instead of trained. */
+struct KeptScales
+{
+    std::shared_ptr<PyramidModel> base;
+    int keep = 0;
+};
+
+/** Puts kept.base's first kept.keep nets into `model`; refuses a base of another pyramid. */
+void keepScales(PyramidModel &model, const KeptScales &kept)
+{
+    if (!kept.base || kept.keep == 0)
+        return;
+    const auto &a = model.geometry().scales, &b = kept.base->geometry().scales;
+    bool same = a.size() == b.size();
+    for (size_t s = 0; same && s < a.size(); ++s)
+        same = a[s].width == b[s].width && a[s].height == b[s].height;
+    if (!same)
+        throw std::runtime_error("--from: the model's pyramid differs from this image's with these settings "
+                                 "(train it from the same image with the same --max-size and --scales)");
+    for (int s = 0; s < kept.keep; ++s) {
+        model.addTrainedScale(kept.base->net(s));
+        const auto &f = kept.base->config().stepFactors;
+        if (size_t(s) < f.size())
+            model.setStepFactor(s, f[s]);
+    }
+}
+
+RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir,
+                    const KeptScales &kept = {})
 {
     RunResult r;
     PyramidModel model(image, cfg);
+    keepScales(model, kept);
     r.scaleSeconds.assign(cfg.numScales, 0.0);
     auto tScale = Clock::now();
     TrainCallbacks cb;
@@ -312,12 +346,12 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
 
 /** Trains `runs` times (seeds 0..runs-1) and returns the per-field medians. */
 RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSamples, const std::string &outDir,
-                    std::vector<RunResult> *all = nullptr)
+                    std::vector<RunResult> *all = nullptr, const KeptScales &kept = {})
 {
     std::vector<RunResult> rs;
     for (int k = 0; k < runs; ++k) {
         cfg.seed = std::uint64_t(k);
-        rs.push_back(trainOnce(image, cfg, nSamples, k == 0 ? outDir : std::string()));
+        rs.push_back(trainOnce(image, cfg, nSamples, k == 0 ? outDir : std::string(), kept));
         std::fprintf(stderr, "  run %d/%d: %.1f s, patch-SWD %.1f\n", k + 1, runs, rs.back().trainSeconds, rs.back().swd);
     }
     auto med = [&](auto field) {
@@ -384,10 +418,14 @@ void printQuality(const RunResult &r, int nSamples)
     std::printf(")\n");
 }
 
-void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples)
+void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, int kept = 0)
 {
-    for (size_t s = 0; s < r.scaleSeconds.size(); ++s)
-        std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
+    for (size_t s = 0; s < r.scaleSeconds.size(); ++s) {
+        if (int(s) < kept)
+            std::printf("  scale %zu  %4dx%-4d      kept\n", s, geo.scales[s].width, geo.scales[s].height);
+        else
+            std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
+    }
     std::printf("training total        %8.1f s\n", r.trainSeconds);
     std::printf("one sample (median/3) %8.3f s\n", r.oneSample);
     std::printf("16 samples batched    %8.3f s\n", r.batch16);
@@ -438,12 +476,25 @@ int trainBench(int argc, char **argv)
     const TrainConfig &cfg = b.cfg;
     const int nSamples = b.nSamples, runs = b.runs;
     const auto &geo = b.geo;
+    KeptScales kept;
+    if (const std::string from = arg(argc, argv, "from", ""); !from.empty()) {
+        kept.base = std::make_shared<PyramidModel>(PyramidModel::load(from));
+        kept.keep = intArg(argc, argv, "keep", -1);
+        if (kept.keep < 1 || kept.keep > kept.base->trainedScales() || kept.keep >= cfg.numScales)
+            throw std::runtime_error("--from needs --keep K with 1 <= K <= the model's trained scales (" +
+                                     std::to_string(kept.base->trainedScales()) + ") and K < --scales (" +
+                                     std::to_string(cfg.numScales) + ")");
+    } else if (arg(argc, argv, "keep", "") != "") {
+        throw std::runtime_error("--keep needs --from MODEL");
+    }
     std::vector<RunResult> all;
-    const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all);
+    const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all, kept);
 
     std::cout << "patchgencn-bench train " << image << "  (" << machine() << ")\n"
               << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
-    printResult(r, geo, nSamples);
+    if (kept.base)
+        std::cout << "scales 0.." << kept.keep - 1 << " kept from " << arg(argc, argv, "from", "") << '\n';
+    printResult(r, geo, nSamples, kept.keep);
     std::printf("peak RSS              %8.0f MiB\n", peakRssMiB());
     Json j;
     j.str("machine", machine());
@@ -452,6 +503,10 @@ int trainBench(int argc, char **argv)
     j.str("config", configLine(cfg));
     j.num("iterations", cfg.iterations);
     j.num("runs", runs);
+    if (kept.base) {
+        j.str("kept_from", arg(argc, argv, "from", ""));
+        j.num("kept_scales", kept.keep);
+    }
     j.raw("median", resultJson(r));
     std::string list = "[";
     for (size_t k = 0; k < all.size(); ++k)
