@@ -11,6 +11,15 @@ namespace pgcn {
 
 namespace {
 
+/**
+ * Floor of the per-channel spread that patches are normalised by: a channel
+ * with (almost) no spread in the reference, as in a flat or two-colour image,
+ * would otherwise turn rounding differences into scores of 1e9. A quarter of
+ * one 8-bit level in [-1, 1] units; photographs' Laplacian bands spread far
+ * more (the SIGD16 scores are unchanged by it).
+ */
+constexpr double kMinChannelStd = 2e-3;
+
 std::vector<at::Tensor> laplacian(const at::Tensor &x, int levels)
 {
     std::vector<at::Tensor> out;
@@ -71,7 +80,7 @@ double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdO
         // Normalise each colour channel by the reference's statistics at this level.
         const at::Tensor perChannel = pb.view({pb.size(0), 3, -1}).transpose(0, 1).reshape({3, -1});
         const at::Tensor mu = perChannel.mean(at::IntArrayRef{1}).view({1, 3, 1});
-        const at::Tensor sd = perChannel.std(at::IntArrayRef{1}).add(1e-8).view({1, 3, 1});
+        const at::Tensor sd = perChannel.std(at::IntArrayRef{1}).clamp_min(kMinChannelStd).view({1, 3, 1});
         pa = ((pa.view({pa.size(0), 3, -1}) - mu) / sd).view({pa.size(0), dim});
         pb = ((pb.view({pb.size(0), 3, -1}) - mu) / sd).view({pb.size(0), dim});
         at::Tensor dirs = at::randn({dim, o.projections}, gen, at::kFloat);

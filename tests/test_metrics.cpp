@@ -1,0 +1,124 @@
+#include "errors.h"
+#include "metrics.h"
+#include "tensorops.h"
+
+#include <QTest>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+using namespace pgcn;
+
+namespace {
+
+/** A 64x64 texture with structure at several scales (stripes, blobs, fine grain), in [-1, 1]. */
+at::Tensor texture(std::uint64_t seed, int64_t h = 64, int64_t w = 64)
+{
+    at::manual_seed(seed);
+    const at::Tensor y = at::arange(h, at::kFloat).view({h, 1}), x = at::arange(w, at::kFloat).view({1, w});
+    at::Tensor r = 0.5 * at::sin(x * 0.45 + y * 0.1);
+    at::Tensor g = 0.4 * at::sin(y * 0.3) * at::cos(x * 0.2);
+    at::Tensor b = 0.3 * at::cos((x + y) * 0.15);
+    at::Tensor img = at::stack({r, g, b}).unsqueeze(0);
+    const at::Tensor grain = at::rand({1, 3, h / 8, w / 8}) - 0.5;
+    img = img + at::upsample_bilinear2d(grain, {h, w}, false) + 0.05 * at::randn({1, 3, h, w});
+    return img.clamp(-1, 1);
+}
+
+} // namespace
+
+/** Quality measures of algorithm.md §6: patch-SWD and diversity, on images with known relations. */
+class TestMetrics : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void identicalImagesScoreZero()
+    {
+        // Fewer patches than the draw limit: both sets are the same, so every quantile matches.
+        const at::Tensor x = texture(1);
+        QCOMPARE(patchSwd(x, x), 0.0);
+    }
+
+    void scoreGrowsWithNoise()
+    {
+        const at::Tensor x = texture(2);
+        at::manual_seed(7);
+        const at::Tensor n = at::randn_like(x);
+        double previous = 0;
+        for (double s : {0.02, 0.05, 0.1, 0.2, 0.4}) {
+            const double d = patchSwd((x + s * n).clamp(-1, 1), x);
+            QVERIFY2(d > previous * 1.2, qPrintable(QStringLiteral("noise %1: %2 after %3").arg(s).arg(d).arg(previous)));
+            previous = d;
+        }
+    }
+
+    void samePatchesElsewhereScoreLowerThanChangedPatches()
+    {
+        // patch-SWD compares patch distributions, not pixels: the same texture
+        // drawn again (another seed of its grain) or shifted scores far lower
+        // than a blurred copy of the image itself, which has the same layout
+        // but other patches.
+        const at::Tensor x = texture(3, 96, 96);
+        const at::Tensor crop = x.slice(2, 16, 80).slice(3, 16, 80);
+        const at::Tensor shifted = x.slice(2, 0, 64).slice(3, 32, 96);
+        const at::Tensor blurred = resizeImage(resizeImage(crop, 16, 16), 64, 64);
+        const double dShift = patchSwd(shifted, crop), dBlur = patchSwd(blurred, crop);
+        QVERIFY2(dShift * 3 < dBlur, qPrintable(QStringLiteral("shifted %1, blurred %2").arg(dShift).arg(dBlur)));
+        const double dRedraw = patchSwd(texture(4, 96, 96).slice(2, 16, 80).slice(3, 16, 80), crop);
+        QVERIFY2(dRedraw * 2 < dBlur, qPrintable(QStringLiteral("redrawn %1, blurred %2").arg(dRedraw).arg(dBlur)));
+    }
+
+    void sizesMayDiffer()
+    {
+        // A sample of another size (the image tiled 2x1) is compared by its patch distribution.
+        const at::Tensor x = texture(5);
+        const at::Tensor wide = at::cat({x, x}, 3);
+        const double d = patchSwd(wide, x);
+        QVERIFY(std::isfinite(d));
+        QVERIFY2(d < 0.5 * patchSwd((x + 0.1 * at::randn_like(x)).clamp(-1, 1), x), qPrintable(QString::number(d)));
+    }
+
+    void flatChannelStaysFinite()
+    {
+        // A reference with a channel of zero spread (a two-colour image) must not
+        // blow the normalisation up: the score stays on the scale of a real image's.
+        at::Tensor flat = at::zeros({1, 3, 32, 32});
+        flat.select(1, 0).slice(1, 0, 16).fill_(0.8);
+        flat.select(1, 0).slice(1, 16).fill_(-0.8);
+        flat.select(1, 2).fill_(-0.5); // constant blue, constant (zero) green
+        const at::Tensor other = (flat + 0.05 * at::randn_like(flat)).clamp(-1, 1);
+        const double d = patchSwd(other, flat);
+        QVERIFY(std::isfinite(d));
+        QVERIFY2(d > 0 && d < 1e5, qPrintable(QString::number(d)));
+    }
+
+    void badShapesAreRefused()
+    {
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, patchSwd(at::zeros({3, 32, 32}), at::zeros({1, 3, 32, 32})));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, patchSwd(at::zeros({1, 1, 32, 32}), at::zeros({1, 3, 32, 32})));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, patchSwd(at::zeros({1, 3, 4, 4}), at::zeros({1, 3, 32, 32})));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, diversity({texture(1)}, texture(1)));
+    }
+
+    void diversityMeasuresSpreadAcrossSamples()
+    {
+        const at::Tensor ref = texture(6);
+        // identical samples: no diversity
+        QCOMPARE(diversity({ref, ref, ref}, ref), 0.0);
+        // samples = the image plus independent noise of std s: the per-pixel std of
+        // 8 samples averages c4(8) * s = 0.9650 s; divided by the image's std
+        at::manual_seed(11);
+        const double s = 0.1;
+        std::vector<at::Tensor> samples;
+        for (int i = 0; i < 8; ++i)
+            samples.push_back(ref + s * at::randn_like(ref));
+        const double expected = 0.9650 * s / ref.std().item<double>();
+        const double got = diversity(samples, ref);
+        QVERIFY2(std::abs(got - expected) < 0.02 * expected,
+                 qPrintable(QStringLiteral("diversity %1, expected %2").arg(got).arg(expected)));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestMetrics)
+#include "test_metrics.moc"
