@@ -237,7 +237,7 @@ TrainConfig TrainConfig::preset(const std::string &name)
         // quick's finer scales over a coarsest scale trained 3.3x longer at the paper's
         // learning rate: measured on the 250-px colosseum, its recovery MSE at that scale
         // falls from 0.015 to 0.006 and the whole reconstruction's from 0.078 to 0.064-0.073
-        // (two runs); 13.6 min on two idle cores.
+        // (two runs); 11.9 min on two idle cores (715 s, patchgencn-bench train).
         c = preset("quick");
         c.presetName = name;
         c.coarseIterations = 4000;
