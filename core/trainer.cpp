@@ -121,12 +121,15 @@ std::pair<at::Tensor, at::Tensor> runChains(const Windows &win, const std::vecto
     const at::Tensor weight = win.synWeight.defined() ? at::cat({win.synWeight, win.recWeight}) : at::Tensor();
     const at::Tensor x = langevin(at::cat({win.init, win.z}), gradient(weight), both, &rng, cancel);
     at::Tensor syn = x.narrow(0, 0, nSyn), rec = x.narrow(0, nSyn, x.size(0) - nSyn);
-    LangevinParams rest = synP.steps > common ? synP : recP;
-    rest.steps -= common;
+    // The longer group goes on alone with its own parameters.
+    auto remaining = [common](LangevinParams p) {
+        p.steps -= common;
+        return p;
+    };
     if (synP.steps > common)
-        syn = langevin(syn, gradient(win.synWeight), rest, &rng, cancel);
+        syn = langevin(syn, gradient(win.synWeight), remaining(synP), &rng, cancel);
     else if (recP.steps > common)
-        rec = langevin(rec, gradient(win.recWeight), rest, &rng, cancel);
+        rec = langevin(rec, gradient(win.recWeight), remaining(recP), &rng, cancel);
     return {syn.contiguous(), rec.contiguous()};
 }
 

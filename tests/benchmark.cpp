@@ -42,7 +42,6 @@
 #endif
 
 #include <ATen/Parallel.h>
-#include <memory>
 
 #include <algorithm>
 #include <chrono>
@@ -53,6 +52,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <sstream>
 #include <string>
@@ -282,6 +282,7 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
 /** --from MODEL --keep K: the first K trained scales of a saved model, kept instead of trained. */
 struct KeptScales
 {
+    std::string path;
     std::shared_ptr<PyramidModel> base;
     int keep = 0;
 };
@@ -291,16 +292,12 @@ void keepScales(PyramidModel &model, const KeptScales &kept)
 {
     if (!kept.base || kept.keep == 0)
         return;
-    const auto &a = model.geometry().scales, &b = kept.base->geometry().scales;
-    bool same = a.size() == b.size();
-    for (size_t s = 0; same && s < a.size(); ++s)
-        same = a[s].width == b[s].width && a[s].height == b[s].height;
-    if (!same)
+    if (model.geometry().scales != kept.base->geometry().scales)
         throw std::runtime_error("--from: the model's pyramid differs from this image's with these settings "
                                  "(train it from the same image with the same --max-size and --scales)");
+    const auto &f = kept.base->config().stepFactors;
     for (int s = 0; s < kept.keep; ++s) {
         model.addTrainedScale(kept.base->net(s));
-        const auto &f = kept.base->config().stepFactors;
         if (size_t(s) < f.size())
             model.setStepFactor(s, f[s]);
     }
@@ -432,7 +429,6 @@ void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, i
     printQuality(r, nSamples);
 }
 
-
 std::string configLine(const TrainConfig &c)
 {
     std::ostringstream s;
@@ -477,8 +473,9 @@ int trainBench(int argc, char **argv)
     const int nSamples = b.nSamples, runs = b.runs;
     const auto &geo = b.geo;
     KeptScales kept;
-    if (const std::string from = arg(argc, argv, "from", ""); !from.empty()) {
-        kept.base = std::make_shared<PyramidModel>(PyramidModel::load(from));
+    kept.path = arg(argc, argv, "from", "");
+    if (!kept.path.empty()) {
+        kept.base = std::make_shared<PyramidModel>(PyramidModel::load(kept.path));
         kept.keep = intArg(argc, argv, "keep", -1);
         if (kept.keep < 1 || kept.keep > kept.base->trainedScales() || kept.keep >= cfg.numScales)
             throw std::runtime_error("--from needs --keep K with 1 <= K <= the model's trained scales (" +
@@ -493,7 +490,7 @@ int trainBench(int argc, char **argv)
     std::cout << "patchgencn-bench train " << image << "  (" << machine() << ")\n"
               << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
     if (kept.base)
-        std::cout << "scales 0.." << kept.keep - 1 << " kept from " << arg(argc, argv, "from", "") << '\n';
+        std::cout << "scales 0.." << kept.keep - 1 << " kept from " << kept.path << '\n';
     printResult(r, geo, nSamples, kept.keep);
     std::printf("peak RSS              %8.0f MiB\n", peakRssMiB());
     Json j;
@@ -504,7 +501,7 @@ int trainBench(int argc, char **argv)
     j.num("iterations", cfg.iterations);
     j.num("runs", runs);
     if (kept.base) {
-        j.str("kept_from", arg(argc, argv, "from", ""));
+        j.str("kept_from", kept.path);
         j.num("kept_scales", kept.keep);
     }
     j.raw("median", resultJson(r));
