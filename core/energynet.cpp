@@ -1,6 +1,9 @@
 #include "energynet.h"
 
+#include "runtime.h"
+
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
 
 namespace pgcn {
@@ -95,24 +98,28 @@ at::Tensor EnergyNetImpl::forward(const at::Tensor &x)
 std::vector<at::Tensor> EnergyNetImpl::frozenWeights()
 {
     at::NoGradGuard noGrad;
+    // On a GPU set to bf16 the chains compute in bfloat16 (runtime.h, Precision); training's own forward stays fp32.
+    const bool bf16 = !m_w.empty() && m_w.front().is_cuda() && precision() == Precision::Bf16;
+    const auto type = bf16 ? at::kBFloat16 : at::kFloat;
     std::vector<at::Tensor> out;
     for (int i = 0; i < layers(); ++i) {
-        out.push_back(normalisedWeight(i, false).detach().contiguous(at::MemoryFormat::ChannelsLast));
-        out.push_back(m_b[i].detach().contiguous());
+        out.push_back(normalisedWeight(i, false).detach().to(type).contiguous(at::MemoryFormat::ChannelsLast));
+        out.push_back(m_b[i].detach().to(type).contiguous());
     }
     return out;
 }
 
 at::Tensor EnergyNetImpl::energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen)
 {
-    at::Tensor h = x;
+    // Inputs follow the weights' type (fp32, or bf16 chains on a GPU); the map is handed back as fp32.
+    at::Tensor h = frozen.empty() || x.scalar_type() == frozen.front().scalar_type() ? x : x.to(frozen.front().scalar_type());
     const size_t n = frozen.size() / 2;
     for (size_t i = 0; i < n; ++i) {
         h = at::conv2d(h, frozen[2 * i], frozen[2 * i + 1]);
         if (i + 1 < n)
             h = at::elu(h);
     }
-    return h;
+    return h.scalar_type() == x.scalar_type() ? h : h.to(x.scalar_type());
 }
 
 } // namespace pgcn

@@ -47,9 +47,7 @@ at::Tensor runPyramid(const PyramidModel &model, at::Tensor x, int from, int to,
         StepFn onStep;
         if (observer)
             onStep = [&](int step, const at::Tensor &xp) { observer({s, step, n, cropPad(xp, cfg.pad)}); };
-        at::Tensor xp = langevin(padImage(x, cfg.pad),
-                                 [&](const at::Tensor &t) { return energyGradient(frozen, t); }, p, &rng,
-                                 cancel, onStep);
+        at::Tensor xp = langevinEnergy(padImage(x, cfg.pad), frozen, {}, p, &rng, cancel, onStep);
         x = cropPad(xp, cfg.pad).contiguous();
     }
     return x;

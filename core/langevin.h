@@ -35,6 +35,25 @@ at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &
                     const std::atomic<bool> *cancel = nullptr, const StepFn &onStep = {});
 
 /**
+ * A Langevin chain on the energy of frozen weights (see energyGradient):
+ * langevin() with that gradient. On a CUDA device, when nothing watches the
+ * steps (no onStep), the whole chain is recorded once per shape as a CUDA
+ * graph and replayed: one launch instead of ~25 kernel launches per step
+ * (the small scales are launch-bound). The cancel flag is checked before the
+ * chain instead of every step then. PATCHGENCN_NO_CUDA_GRAPHS=1 in the
+ * environment (or setCudaGraphs(false)) runs every step eagerly.
+ */
+at::Tensor langevinEnergy(at::Tensor x, const std::vector<at::Tensor> &frozen, const at::Tensor &mapWeight,
+                          const LangevinParams &params, Rng *rng, const std::atomic<bool> *cancel = nullptr,
+                          const StepFn &onStep = {});
+
+/** Switches the CUDA-graph chains on or off for the whole process (on by default, in CUDA builds). */
+void setCudaGraphs(bool on);
+bool cudaGraphs();
+/** Frees this thread's recorded chains (each holds its own device memory); e.g. after a training. */
+void releaseChainGraphs();
+
+/**
  * Gradient of the energy map w.r.t. a padded image, with frozen weights:
  * d(sum of the map)/dx, as TensorFlow's tf.gradients(map, x) in the
  * reference. Each pixel moves by the sum over the patches that contain it,

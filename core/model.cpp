@@ -5,6 +5,7 @@
 #include "fileutil.h"
 #include "tensorops.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 

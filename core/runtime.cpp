@@ -3,16 +3,36 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <c10/util/Exception.h>
 #include <torch/cuda.h>
+
+#ifdef PATCHGENCN_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+#include <cstring>
 #include <mutex>
+#include <new>
+#include <sstream>
 #include <thread>
 
 namespace pgcn {
+
+namespace {
+std::atomic<Precision> g_precision{Precision::Auto};
+
+void applyPrecision(Precision p)
+{
+    const bool tf32 = p != Precision::Fp32;
+    at::globalContext().setAllowTF32CuDNN(tf32);
+    at::globalContext().setAllowTF32CuBLAS(tf32);
+}
+} // namespace
 
 void initRuntime(int threads)
 {
@@ -30,7 +50,137 @@ void initRuntime(int threads)
         mallopt(M_MMAP_MAX, 0);
         mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
 #endif
+        // Every scale's chains run thousands of times at one shape: let cuDNN time its
+        // algorithms once per shape and keep the fastest.
+        at::globalContext().setBenchmarkCuDNN(true);
+        setPrecision(g_precision.load());
     });
+}
+
+Precision parsePrecision(const std::string &name)
+{
+    if (name == "auto")
+        return Precision::Auto;
+    if (name == "fp32")
+        return Precision::Fp32;
+    if (name == "tf32")
+        return Precision::Tf32;
+    if (name == "bf16")
+        return Precision::Bf16;
+    throw InvalidArgument("unknown precision '" + name + "' (choose auto, fp32, tf32 or bf16)");
+}
+
+const char *precisionName(Precision p)
+{
+    switch (p) {
+    case Precision::Auto: return "auto";
+    case Precision::Fp32: return "fp32";
+    case Precision::Tf32: return "tf32";
+    case Precision::Bf16: return "bf16";
+    }
+    return "?";
+}
+
+void setPrecision(Precision p)
+{
+    g_precision = p;
+    applyPrecision(p);
+}
+
+Precision precision()
+{
+    const Precision p = g_precision.load();
+    return p == Precision::Auto ? Precision::Tf32 : p;
+}
+
+TrainingPrecision::TrainingPrecision() : m_before(g_precision.load())
+{
+    if (m_before == Precision::Auto) {
+        g_precision = Precision::Fp32;
+        applyPrecision(Precision::Fp32);
+    }
+}
+
+TrainingPrecision::~TrainingPrecision()
+{
+    g_precision = m_before;
+    applyPrecision(m_before);
+}
+
+bool builtWithCuda()
+{
+#ifdef PATCHGENCN_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+void synchronize(const at::Device &device)
+{
+    if (device.is_cuda())
+        torch::cuda::synchronize(device.index());
+}
+
+double peakDeviceMemoryMiB(const at::Device &device)
+{
+#ifdef PATCHGENCN_CUDA
+    if (device.is_cuda()) {
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+        return double(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0); // [0]: all pools (StatType::AGGREGATE)
+    }
+#endif
+    return 0.0;
+}
+
+void resetPeakDeviceMemory(const at::Device &device)
+{
+#ifdef PATCHGENCN_CUDA
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
+#endif
+}
+
+void releaseCachedMemory(const at::Device &device)
+{
+#ifdef PATCHGENCN_CUDA
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
+bool isOutOfMemory(const std::exception &e, const at::Device &device, bool training, std::string *advice)
+{
+    bool oom = dynamic_cast<const std::bad_alloc *>(&e) != nullptr || dynamic_cast<const c10::OutOfMemoryError *>(&e) != nullptr;
+    std::string what;
+    if (const auto *c = dynamic_cast<const c10::Error *>(&e))
+        what = c->what_without_backtrace();
+    else
+        what = e.what();
+    for (const char *sign : {"out of memory", "not enough memory", "can't allocate memory"})
+        oom = oom || what.find(sign) != std::string::npos;
+    if (!oom)
+        return false;
+    if (advice) {
+        // LibTorch's first line says how much it tried to allocate and what the device holds.
+        std::string first = what.substr(0, what.find('\n'));
+        if (first.size() > 300)
+            first = first.substr(0, 300) + "...";
+        std::ostringstream s;
+        s << "out of " << (device.is_cuda() ? "GPU" : "main") << " memory";
+        if (!first.empty() && !dynamic_cast<const std::bad_alloc *>(&e))
+            s << " (" << first << ")";
+        s << ". ";
+        if (training)
+            s << "Train on a smaller image (--max-size) or with a smaller batch (--batch)";
+        else
+            s << "Ask for a smaller output (--size/--scale-w/--scale-h) or fewer samples at once (--batch)";
+        if (device.is_cuda())
+            s << ", or run on the CPU (--device cpu), which has more memory but is slower";
+        s << '.';
+        *advice = s.str();
+    }
+    return true;
 }
 
 bool cudaAvailable()
@@ -65,8 +215,14 @@ at::Device parseDevice(const std::string &name)
 
 std::string describeDevice(const at::Device &device)
 {
-    if (device.is_cuda())
-        return "CUDA device " + std::to_string(device.index() < 0 ? 0 : device.index());
+    if (device.is_cuda()) {
+        const int index = device.index() < 0 ? 0 : device.index();
+        std::string name = "CUDA device " + std::to_string(index);
+#ifdef PATCHGENCN_CUDA
+        name += std::string(" (") + at::cuda::getDeviceProperties(index)->name + ", " + precisionName(g_precision.load()) + ")";
+#endif
+        return name;
+    }
     return "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
 }
 

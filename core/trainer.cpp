@@ -103,15 +103,12 @@ std::pair<at::Tensor, at::Tensor> runChains(const Windows &win, const std::vecto
                                             const LangevinParams &synP, const LangevinParams &recP, Rng &rng,
                                             const std::atomic<bool> *cancel)
 {
-    auto gradient = [&](const at::Tensor &weight) -> GradientFn {
-        return [&frozen, weight](const at::Tensor &x) { return energyGradient(frozen, x, weight); };
-    };
     const int common = std::min(synP.steps, recP.steps);
     const bool joint = common > 0 && win.init.sizes().slice(1).equals(win.z.sizes().slice(1)) &&
                        win.synWeight.defined() == win.recWeight.defined();
     if (!joint) {
-        at::Tensor syn = langevin(win.init, gradient(win.synWeight), synP, &rng, cancel);
-        at::Tensor rec = recP.steps > 0 ? langevin(win.z, gradient(win.recWeight), recP, &rng, cancel) : win.z;
+        at::Tensor syn = langevinEnergy(win.init, frozen, win.synWeight, synP, &rng, cancel);
+        at::Tensor rec = recP.steps > 0 ? langevinEnergy(win.z, frozen, win.recWeight, recP, &rng, cancel) : win.z;
         return {syn, rec};
     }
     const int64_t nSyn = win.init.size(0);
@@ -119,7 +116,7 @@ std::pair<at::Tensor, at::Tensor> runChains(const Windows &win, const std::vecto
     both.steps = common;
     both.noisyRows = nSyn;
     const at::Tensor weight = win.synWeight.defined() ? at::cat({win.synWeight, win.recWeight}) : at::Tensor();
-    const at::Tensor x = langevin(at::cat({win.init, win.z}), gradient(weight), both, &rng, cancel);
+    const at::Tensor x = langevinEnergy(at::cat({win.init, win.z}), frozen, weight, both, &rng, cancel);
     at::Tensor syn = x.narrow(0, 0, nSyn), rec = x.narrow(0, nSyn, x.size(0) - nSyn);
     // The longer group goes on alone with its own parameters.
     auto remaining = [common](LangevinParams p) {
@@ -127,9 +124,9 @@ std::pair<at::Tensor, at::Tensor> runChains(const Windows &win, const std::vecto
         return p;
     };
     if (synP.steps > common)
-        syn = langevin(syn, gradient(win.synWeight), remaining(synP), &rng, cancel);
+        syn = langevinEnergy(syn, frozen, win.synWeight, remaining(synP), &rng, cancel);
     else if (recP.steps > common)
-        rec = langevin(rec, gradient(win.recWeight), remaining(recP), &rng, cancel);
+        rec = langevinEnergy(rec, frozen, win.recWeight, remaining(recP), &rng, cancel);
     return {syn.contiguous(), rec.contiguous()};
 }
 
@@ -152,6 +149,7 @@ double meanOf(const std::vector<double> &v)
 void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool> *cancel)
 {
     initRuntime();
+    const TrainingPrecision trainingPrecision; // fp32 on a GPU unless asked otherwise (runtime.h)
     const TrainConfig &cfg = model.config();
     const at::Device dev = model.device();
     const PyramidGeometry &geo = model.geometry();
@@ -227,10 +225,12 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 if (s == 0) {
                     init = noiseStart(rng, B, sz);
                 } else if (bank.defined()) {
-                    std::vector<int64_t> idx;
+                    // Rows picked on the host and cut as views: an index tensor would be a
+                    // host-to-device copy, which waits for the GPU, every iteration.
+                    std::vector<at::Tensor> rows;
                     for (int b = 0; b < B; ++b)
-                        idx.push_back(rng.index(bank.size(0)));
-                    init = bank.index_select(0, at::tensor(idx, at::kLong).to(dev));
+                        rows.push_back(bank.narrow(0, rng.index(bank.size(0)), 1));
+                    init = at::cat(rows);
                 } else {
                     init = drawCoarse(B); // the reference schedule: every coarser chain, every iteration
                 }
@@ -265,8 +265,10 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             opt.step();
 
             const bool snapshot = cb.snapshotEvery > 0 && ((it + 1) % cb.snapshotEvery == 0 || it + 1 == iters);
-            const bool report = cb.progress && (!dev.is_cuda() || snapshot || it % 10 == 0);
-            if (report || !dev.is_cuda()) {
+            // Reading a value back waits for the device: on a GPU the figures (and the
+            // divergence checks) come every 10th iteration, the last and snapshots.
+            const bool measure = !dev.is_cuda() || snapshot || it % 10 == 0 || it + 1 == iters;
+            if (measure) {
                 const double lossV = loss.item<double>();
                 const double mse = (cropPad(rec, pad) - cropPad(win.obs, pad)).pow(2).mean().item<double>();
                 if (!std::isfinite(lossV) || !std::isfinite(mse))
@@ -349,6 +351,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         if (cb.scaleFinished)
             cb.scaleFinished(s, model);
     }
+    releaseChainGraphs(); // the recorded chains of this training hold device memory
 }
 
 } // namespace pgcn

@@ -17,11 +17,12 @@ TrainingWindow cutWindow(const at::Tensor &padded, int64_t y, int64_t x, int64_t
 
     // Map position i covers padded rows y - m + i ... y - m + i + field - 1: it counts when they are all inside.
     const int64_t mh = ch + 2 * m - field + 1, mw = cw + 2 * m - field + 1;
-    const auto opts = at::TensorOptions().dtype(at::kFloat);
+    // Built where the image is: a host tensor copied over would wait for the GPU every iteration.
+    const auto opts = at::TensorOptions().dtype(at::kFloat).device(padded.device());
     const at::Tensor iy = at::arange(mh, opts) + double(y - m), ix = at::arange(mw, opts) + double(x - m);
     const at::Tensor vy = (iy >= 0).logical_and(iy + field <= H).to(at::kFloat);
     const at::Tensor vx = (ix >= 0).logical_and(ix + field <= W).to(at::kFloat);
-    return {pixels, at::outer(vy, vx).view({1, 1, mh, mw}).to(padded.device()), int(m)};
+    return {pixels, at::outer(vy, vx).view({1, 1, mh, mw}), int(m)};
 }
 
 } // namespace pgcn

@@ -17,9 +17,18 @@
 //       side by side on the same image and settings: the reference schedule
 //       (whole images, every coarser chain re-run every iteration) and ours (the
 //       preset's bank of coarse samples and windows); times, quality and ratio.
-//   Every mode takes --threads N (default: every core).
-//   patchgencn-bench langevin [--size N]
+//   Every mode takes --threads N (default: every core), --device auto|cpu|cuda
+//   (default auto) and --precision auto|fp32|tf32|bf16 (CUDA only; default auto:
+//   fp32 while training, tf32 while sampling).
+//   train and score take --big N: time and peak memory of one sample whose
+//   longer side is N px (e.g. 1024).
+//   patchgencn-bench langevin [--size N] [--preset P]
 //       Langevin steps per second at each pyramid size of an N-px image (no files).
+//   patchgencn-bench pack IMAGE... --out DIR
+//       writes each image as DIR/<stem>.pt, a LibTorch archive that `train` and
+//       `compare` read where no image library is built (the GPU machine).
+//   patchgencn-bench unpack DIR
+//       writes the PNGs of DIR/samples.pt, which `--out DIR` leaves there in such a build.
 //   patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR]
 //       quality of a trained model: patch-SWD of N samples (default 64: single
 //       samples spread widely, so compare means with their standard errors),
@@ -42,6 +51,8 @@
 #endif
 
 #include <ATen/Parallel.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
 #include <algorithm>
 #include <chrono>
@@ -67,7 +78,16 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+/** The device every mode runs on (--device). */
+at::Device g_dev = at::kCPU;
+
+/** Seconds since t, after the device has finished its queued work. */
+double since(Clock::time_point t)
+{
+    synchronize(g_dev);
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 double peakRssMiB()
 {
@@ -82,6 +102,8 @@ std::string machine()
     uname(&u);
     std::ostringstream s;
     s << u.machine << ", " << std::thread::hardware_concurrency() << " cores, " << at::get_num_threads() << " threads";
+    if (g_dev.is_cuda())
+        s << ", " << describeDevice(g_dev);
     return s.str();
 }
 
@@ -162,34 +184,53 @@ int langevinSpeed(int argc, char **argv)
     const int size = intArg(argc, argv, "size", 250);
     TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "paper"));
     const auto geo = PyramidGeometry::compute(size, size * 3 / 4, cfg.maxSize, cfg.minSize, cfg.numScales);
+    const bool graphsBefore = cudaGraphs(), graphs = g_dev.is_cuda() && graphsBefore;
     std::cout << "Langevin steps per second (" << machine() << ", preset " << cfg.presetName << ")\n";
-    std::printf("%-6s %-10s %-12s %-12s %-12s\n", "scale", "size", "batch 1", "batch 16", "px*steps/s");
+    std::printf("%-6s %-10s %-12s %-12s %-12s%s\n", "scale", "size", "batch 1", "batch 16", "px*steps/s",
+                graphs ? "  batch 1 eager  batch 16 eager" : "");
     Json j;
     j.str("machine", machine());
     std::string rows = "[";
     for (size_t s = 0; s < geo.scales.size(); ++s) {
         const Size2 sz = geo.scales[s];
         EnergyNet net(cfg.channelsFor(sz.longSide()), cfg.initStd);
+        net->to(g_dev);
         net->eval();
         const auto frozen = net->frozenWeights();
-        double rate[2];
+        double rate[4] = {0, 0, 0, 0};
         int bi = 0;
-        for (int b : {1, 16}) {
-            Rng rng(1, at::kCPU);
-            at::Tensor x = padImage(rng.uniform({b, 3, sz.height, sz.width}, -1, 1), cfg.pad);
-            LangevinParams p;
-            p.steps = 2;
-            langevin(x, [&](const at::Tensor &t) { return energyGradient(frozen, t); }, p, &rng); // warm-up
-            p.steps = b == 1 ? 20 : 4;
-            const auto t0 = Clock::now();
-            langevin(x, [&](const at::Tensor &t) { return energyGradient(frozen, t); }, p, &rng);
-            rate[bi++] = p.steps / since(t0);
+        // On a GPU the chains run as CUDA graphs; the same chains step by step ("eager") beside them.
+        for (bool eager : {false, true}) {
+            if (eager && !graphs)
+                break;
+            setCudaGraphs(!eager && graphs);
+            for (int b : {1, 16}) {
+                Rng rng(1, g_dev);
+                at::Tensor x = padImage(rng.uniform({b, 3, sz.height, sz.width}, -1, 1), cfg.pad);
+                LangevinParams p;
+                p.steps = g_dev.is_cuda() ? 100 : b == 1 ? 20 : 6;
+                LangevinParams warm = p;
+                warm.steps = g_dev.is_cuda() ? p.steps : 3;
+                langevinEnergy(x, frozen, {}, warm, &rng); // warm-up: cuDNN picks its algorithms, a CUDA graph is recorded
+                synchronize(g_dev);
+                const auto t0 = Clock::now();
+                langevinEnergy(x, frozen, {}, p, &rng);
+                rate[bi++] = p.steps / since(t0);
+            }
         }
-        std::printf("%-6zu %4dx%-5d %-12.1f %-12.2f %-12.3g\n", s, sz.width, sz.height, rate[0], rate[1],
+        setCudaGraphs(graphsBefore);
+        std::printf("%-6zu %4dx%-5d %-12.1f %-12.2f %-12.3g", s, sz.width, sz.height, rate[0], rate[1],
                     rate[0] * sz.width * sz.height);
+        if (graphs)
+            std::printf("  %-13.1f  %-.2f", rate[2], rate[3]);
+        std::printf("\n");
         rows += (s ? "," : "") + std::string("{\"scale\":") + std::to_string(s) + ",\"w\":" + std::to_string(sz.width) +
                 ",\"h\":" + std::to_string(sz.height) + ",\"steps_per_s_b1\":" + std::to_string(rate[0]) +
-                ",\"steps_per_s_b16\":" + std::to_string(rate[1]) + "}";
+                ",\"steps_per_s_b16\":" + std::to_string(rate[1]) +
+                (graphs ? ",\"eager_steps_per_s_b1\":" + std::to_string(rate[2]) +
+                              ",\"eager_steps_per_s_b16\":" + std::to_string(rate[3])
+                        : std::string()) +
+                "}";
     }
     j.raw("langevin", rows + "]");
     j.num("peak_rss_mib", peakRssMiB());
@@ -197,7 +238,40 @@ int langevinSpeed(int argc, char **argv)
     return 0;
 }
 
+/** An image file, or the LibTorch archive `pack` made of one (builds without an image library read only those). */
+RgbImage readImage(const std::string &path)
+{
+    if (fs::path(path).extension() == ".pt") {
+        torch::serialize::InputArchive ar;
+        ar.load_from(path);
+        at::Tensor t;
+        ar.read("image", t);
+        return tensorToImage(t);
+    }
 #ifdef PATCHGENCN_HAVE_IMAGEIO
+    return loadImage(path);
+#else
+    throw std::runtime_error("this build has no image library: give a .pt archive made by `patchgencn-bench pack` "
+                             "(got '" + path + "')");
+#endif
+}
+
+/** Samples as DIR/sample_<i>.png, or, without an image library, as DIR/samples.pt for `unpack`. */
+void writeSamples(const std::string &dir, const std::vector<at::Tensor> &xs)
+{
+    fs::create_directories(dir);
+#ifdef PATCHGENCN_HAVE_IMAGEIO
+    for (size_t i = 0; i < xs.size(); ++i)
+        saveImage(dir + "/sample_" + std::to_string(i) + ".png", tensorToImage(xs[i]));
+#else
+    torch::serialize::OutputArchive ar;
+    ar.write("count", c10::IValue(int64_t(xs.size())));
+    for (size_t i = 0; i < xs.size(); ++i)
+        ar.write("sample_" + std::to_string(i), xs[i].to(at::kCPU).add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte));
+    ar.save_to(dir + "/samples.pt");
+#endif
+}
+
 /** The preset named by --preset with --iters, --lr, --scales, --max-size and every --set key=value applied. */
 TrainConfig configFromArgs(int argc, char **argv)
 {
@@ -234,6 +308,8 @@ struct RunResult
 {
     std::vector<double> scaleSeconds;
     double trainSeconds = 0, oneSample = 0, batch16 = 0, swd = 0, diversity = 0, recoveryMse = 0;
+    double trainPeakMiB = 0, samplePeakMiB = 0, batch16PeakMiB = 0; ///< device memory (CUDA; 0 on the CPU)
+    double bigSeconds = 0, bigPeakMiB = 0;                             ///< --big
     double swdMean = 0, swdSe = 0; ///< mean patch-SWD of the samples and its standard error
     std::vector<double> swds;      ///< each sample's patch-SWD, in seed order
     std::vector<double> recoveryPerScale; ///< the recovery chain's MSE against the real image after each scale
@@ -272,11 +348,30 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
             r.recoveryPerScale[size_t(c.scale)] = (c.state - model.real(c.scale)).pow(2).mean().item<double>();
     };
     r.recoveryMse = (reconstruct(model, recOpt) - real).pow(2).mean().item<double>();
-    if (!outDir.empty()) {
-        fs::create_directories(outDir);
-        for (size_t i = 0; i < xs.size(); ++i)
-            saveImage(outDir + "/sample_" + std::to_string(i) + ".png", tensorToImage(xs[i]));
-    }
+    if (!outDir.empty())
+        writeSamples(outDir, xs);
+}
+
+/** --big N: one sample whose longer side is N px, its time and the device's peak memory (0: not measured). */
+void measureBig(const PyramidModel &model, int longSide, double &seconds, double &peakMiB)
+{
+    seconds = peakMiB = 0;
+    if (longSide <= 0)
+        return;
+    const Size2 f = model.geometry().finest;
+    SampleRequest req;
+    const double k = double(longSide) / std::max(f.width, f.height);
+    req.width = std::max(1, int(std::lround(f.width * k)));
+    req.height = std::max(1, int(std::lround(f.height * k)));
+    GenerateOptions opt;
+    opt.seed = 5;
+    sample(model, req, opt); // warm-up: cuDNN picks its algorithms for the new shapes
+    resetPeakDeviceMemory(g_dev);
+    const auto t = Clock::now();
+    sample(model, req, opt);
+    seconds = since(t);
+    peakMiB = peakDeviceMemoryMiB(g_dev);
+    std::fprintf(stderr, "  %dx%d sample: %.3f s, peak device memory %.0f MiB\n", req.width, req.height, seconds, peakMiB);
 }
 
 /** --from MODEL --keep K: the first K trained scales of a saved model, kept instead of trained. */
@@ -303,38 +398,57 @@ void keepScales(PyramidModel &model, const KeptScales &kept)
     }
 }
 
-RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir,
-                    const KeptScales &kept = {})
+/** One-sample time (median of 5 after a warm-up) and 16 samples in one batch, with the device's peak memory. */
+void measureSampling(const PyramidModel &model, RunResult &r)
 {
-    RunResult r;
-    PyramidModel model(image, cfg);
-    keepScales(model, kept);
-    r.scaleSeconds.assign(cfg.numScales, 0.0);
-    auto tScale = Clock::now();
-    TrainCallbacks cb;
-    cb.snapshotEvery = 0;
-    cb.scaleFinished = [&](int s, const PyramidModel &) { r.scaleSeconds[s] = since(tScale); tScale = Clock::now(); };
-    const auto t0 = Clock::now();
-    train(model, cb);
-    r.trainSeconds = since(t0);
-
     GenerateOptions opt;
     opt.seed = 1;
     SampleRequest one;
+    sample(model, one, opt); // warm-up
+    resetPeakDeviceMemory(g_dev);
     std::vector<double> oneTimes;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 5; ++i) {
         const auto t = Clock::now();
         sample(model, one, opt);
         oneTimes.push_back(since(t));
     }
     r.oneSample = median(oneTimes);
+    r.samplePeakMiB = peakDeviceMemoryMiB(g_dev);
     SampleRequest many;
     many.count = 16;
     opt.batch = 16;
+    sample(model, many, opt); // warm-up at batch 16
+    resetPeakDeviceMemory(g_dev);
     auto t = Clock::now();
     sample(model, many, opt);
     r.batch16 = since(t);
+    r.batch16PeakMiB = peakDeviceMemoryMiB(g_dev);
+}
 
+RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir,
+                    const KeptScales &kept = {}, int big = 0)
+{
+    RunResult r;
+    PyramidModel model(image, cfg);
+    model.to(g_dev);
+    keepScales(model, kept);
+    r.scaleSeconds.assign(cfg.numScales, 0.0);
+    resetPeakDeviceMemory(g_dev);
+    const auto t0 = Clock::now();
+    auto tScale = t0;
+    TrainCallbacks cb;
+    cb.snapshotEvery = 0;
+    cb.scaleFinished = [&](int s, const PyramidModel &) {
+        r.scaleSeconds[s] = since(tScale);
+        tScale = Clock::now();
+        std::fprintf(stderr, "  scale %d: %.1f s (%.1f s in all)\n", s, r.scaleSeconds[s], since(t0));
+    };
+    train(model, cb);
+    r.trainSeconds = since(t0);
+    r.trainPeakMiB = peakDeviceMemoryMiB(g_dev);
+
+    measureSampling(model, r);
+    measureBig(model, big, r.bigSeconds, r.bigPeakMiB);
     measureQuality(model, nSamples, 2 + cfg.seed, r, outDir);
     if (!outDir.empty())
         model.save(outDir + "/model.pgcn");
@@ -343,12 +457,12 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
 
 /** Trains `runs` times (seeds 0..runs-1) and returns the per-field medians. */
 RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSamples, const std::string &outDir,
-                    std::vector<RunResult> *all = nullptr, const KeptScales &kept = {})
+                    std::vector<RunResult> *all = nullptr, const KeptScales &kept = {}, int big = 0)
 {
     std::vector<RunResult> rs;
     for (int k = 0; k < runs; ++k) {
         cfg.seed = std::uint64_t(k);
-        rs.push_back(trainOnce(image, cfg, nSamples, k == 0 ? outDir : std::string(), kept));
+        rs.push_back(trainOnce(image, cfg, nSamples, k == 0 ? outDir : std::string(), kept, big));
         std::fprintf(stderr, "  run %d/%d: %.1f s, patch-SWD %.1f\n", k + 1, runs, rs.back().trainSeconds, rs.back().swd);
     }
     auto med = [&](auto field) {
@@ -363,6 +477,11 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
     m.trainSeconds = med([](const RunResult &r) { return r.trainSeconds; });
     m.oneSample = med([](const RunResult &r) { return r.oneSample; });
     m.batch16 = med([](const RunResult &r) { return r.batch16; });
+    m.trainPeakMiB = med([](const RunResult &r) { return r.trainPeakMiB; });
+    m.samplePeakMiB = med([](const RunResult &r) { return r.samplePeakMiB; });
+    m.batch16PeakMiB = med([](const RunResult &r) { return r.batch16PeakMiB; });
+    m.bigSeconds = med([](const RunResult &r) { return r.bigSeconds; });
+    m.bigPeakMiB = med([](const RunResult &r) { return r.bigPeakMiB; });
     m.swd = med([](const RunResult &r) { return r.swd; });
     m.swdMean = med([](const RunResult &r) { return r.swdMean; });
     m.swdSe = med([](const RunResult &r) { return r.swdSe; });
@@ -400,8 +519,10 @@ std::string resultJson(const RunResult &r)
 {
     std::ostringstream s;
     s << "{\"scale_seconds\":" << jsonList(r.scaleSeconds) << ",\"train_seconds\":" << r.trainSeconds
-      << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16 << ','
-      << qualityJsonMembers(r) << '}';
+      << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16
+      << ",\"train_peak_device_mib\":" << r.trainPeakMiB << ",\"one_sample_peak_device_mib\":" << r.samplePeakMiB
+      << ",\"batch16_peak_device_mib\":" << r.batch16PeakMiB << ",\"big_sample_seconds\":" << r.bigSeconds
+      << ",\"big_sample_peak_device_mib\":" << r.bigPeakMiB << ',' << qualityJsonMembers(r) << '}';
     return s.str();
 }
 
@@ -424,8 +545,13 @@ void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, i
             std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
     }
     std::printf("training total        %8.1f s\n", r.trainSeconds);
-    std::printf("one sample (median/3) %8.3f s\n", r.oneSample);
+    std::printf("one sample (median/5) %8.3f s\n", r.oneSample);
     std::printf("16 samples batched    %8.3f s\n", r.batch16);
+    if (g_dev.is_cuda())
+        std::printf("peak device memory    %8.0f MiB training, %.0f MiB one sample, %.0f MiB 16 samples\n", r.trainPeakMiB,
+                    r.samplePeakMiB, r.batch16PeakMiB);
+    if (r.bigSeconds > 0)
+        std::printf("big sample            %8.3f s, peak device memory %.0f MiB\n", r.bigSeconds, r.bigPeakMiB);
     printQuality(r, nSamples);
 }
 
@@ -460,7 +586,7 @@ BenchSetup benchSetup(int argc, char **argv, const std::string &mode)
     if (b.nSamples < 1)
         throw std::runtime_error("--samples must be at least 1");
     b.runs = std::max(1, intArg(argc, argv, "runs", 1));
-    b.img = loadImage(b.image);
+    b.img = readImage(b.image);
     b.geo = PyramidGeometry::compute(b.img.width, b.img.height, b.cfg.maxSize, b.cfg.minSize, b.cfg.numScales);
     return b;
 }
@@ -475,7 +601,7 @@ int trainBench(int argc, char **argv)
     KeptScales kept;
     kept.path = arg(argc, argv, "from", "");
     if (!kept.path.empty()) {
-        kept.base = std::make_shared<PyramidModel>(PyramidModel::load(kept.path));
+        kept.base = std::make_shared<PyramidModel>(PyramidModel::load(kept.path, g_dev));
         kept.keep = intArg(argc, argv, "keep", -1);
         if (kept.keep < 1 || kept.keep > kept.base->trainedScales() || kept.keep >= cfg.numScales)
             throw std::runtime_error("--from needs --keep K with 1 <= K <= the model's trained scales (" +
@@ -485,7 +611,7 @@ int trainBench(int argc, char **argv)
         throw std::runtime_error("--keep needs --from MODEL");
     }
     std::vector<RunResult> all;
-    const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all, kept);
+    const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all, kept, intArg(argc, argv, "big", 0));
 
     std::cout << "patchgencn-bench train " << image << "  (" << machine() << ")\n"
               << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
@@ -575,7 +701,7 @@ int scoreModel(int argc, char **argv)
 {
     if (argc < 3)
         throw std::runtime_error("score needs MODEL");
-    const PyramidModel model = PyramidModel::load(argv[2]);
+    const PyramidModel model = PyramidModel::load(argv[2], g_dev);
     if (!model.isComplete())
         throw std::runtime_error("the model is not fully trained");
     const int nSamples = intArg(argc, argv, "samples", 64);
@@ -583,9 +709,14 @@ int scoreModel(int argc, char **argv)
         throw std::runtime_error("--samples must be at least 2");
     const int seed = intArg(argc, argv, "seed", 2);
     RunResult r;
+    measureSampling(model, r);
+    measureBig(model, intArg(argc, argv, "big", 0), r.bigSeconds, r.bigPeakMiB);
     measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""));
     std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine() << ")\n" << configLine(model.config())
               << "; samples seeded from " << seed << '\n';
+    std::printf("one sample (median/5) %8.3f s\n16 samples batched    %8.3f s\n", r.oneSample, r.batch16);
+    if (r.bigSeconds > 0)
+        std::printf("big sample            %8.3f s, peak device memory %.0f MiB\n", r.bigSeconds, r.bigPeakMiB);
     printQuality(r, nSamples);
     Json j;
     j.str("machine", machine());
@@ -593,11 +724,16 @@ int scoreModel(int argc, char **argv)
     j.str("config", configLine(model.config()));
     j.num("samples", nSamples);
     j.raw("quality", "{" + qualityJsonMembers(r) + "}");
+    j.num("one_sample_seconds", r.oneSample);
+    j.num("batch16_seconds", r.batch16);
+    j.num("big_sample_seconds", r.bigSeconds);
+    j.num("big_sample_peak_device_mib", r.bigPeakMiB);
     j.raw("swd_per_sample", jsonList(r.swds)); // same seeds, same order: pairs with another model's score
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
 }
 
+#ifdef PATCHGENCN_HAVE_IMAGEIO
 int swdFolders(int argc, char **argv)
 {
     if (argc < 4)
@@ -638,6 +774,46 @@ int swdFolders(int argc, char **argv)
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
 }
+
+/** pack IMAGE... --out DIR: each image as DIR/<stem>.pt for a build without an image library. */
+int packImages(int argc, char **argv)
+{
+    const std::string dir = arg(argc, argv, "out", "");
+    if (argc < 3 || dir.empty())
+        throw std::runtime_error("pack needs IMAGE... --out DIR");
+    fs::create_directories(dir);
+    for (int i = 2; i < argc; ++i) {
+        if (std::string(argv[i]).rfind("--", 0) == 0) {
+            ++i; // an option and its value
+            continue;
+        }
+        torch::serialize::OutputArchive ar;
+        ar.write("image", imageToTensor(loadImage(argv[i])));
+        const std::string out = dir + "/" + fs::path(argv[i]).stem().string() + ".pt";
+        ar.save_to(out);
+        std::cout << out << '\n';
+    }
+    return 0;
+}
+
+/** unpack DIR: DIR/samples.pt (written by a build without an image library) as DIR/sample_<i>.png. */
+int unpackSamples(int argc, char **argv)
+{
+    if (argc < 3)
+        throw std::runtime_error("unpack needs DIR");
+    const std::string dir = argv[2];
+    torch::serialize::InputArchive ar;
+    ar.load_from(dir + "/samples.pt");
+    c10::IValue count;
+    ar.read("count", count);
+    for (int64_t i = 0; i < count.toInt(); ++i) {
+        at::Tensor t;
+        ar.read("sample_" + std::to_string(i), t); // 8-bit levels, to keep the archive small
+        saveImage(dir + "/sample_" + std::to_string(i) + ".png", tensorToImage(t.to(at::kFloat).div(127.5).sub(1.0)));
+    }
+    std::cout << count.toInt() << " samples written to " << dir << '\n';
+    return 0;
+}
 #endif
 
 } // namespace
@@ -647,22 +823,28 @@ int main(int argc, char **argv)
     const std::string mode = argc > 1 ? argv[1] : "";
     try {
         initRuntime(intArg(argc, argv, "threads", 0)); // 0 = every core
+        setPrecision(parsePrecision(arg(argc, argv, "precision", "auto")));
+        g_dev = parseDevice(arg(argc, argv, "device", "auto"));
         if (mode == "langevin")
             return langevinSpeed(argc, argv);
-#ifdef PATCHGENCN_HAVE_IMAGEIO
         if (mode == "train")
             return trainBench(argc, argv);
-        if (mode == "swd")
-            return swdFolders(argc, argv);
         if (mode == "score")
             return scoreModel(argc, argv);
         if (mode == "compare")
             return compareBench(argc, argv);
+#ifdef PATCHGENCN_HAVE_IMAGEIO
+        if (mode == "swd")
+            return swdFolders(argc, argv);
+        if (mode == "pack")
+            return packImages(argc, argv);
+        if (mode == "unpack")
+            return unpackSamples(argc, argv);
 #endif
     } catch (const std::exception &e) {
         std::cerr << "patchgencn-bench: " << e.what() << '\n';
         return 1;
     }
-    std::cerr << "usage: patchgencn-bench langevin|train|compare|score|swd ... (see the comment at the top of tests/benchmark.cpp)\n";
+    std::cerr << "usage: patchgencn-bench langevin|train|compare|score|swd|pack|unpack ... (see the comment at the top of tests/benchmark.cpp)\n";
     return 2;
 }

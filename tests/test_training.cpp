@@ -1,6 +1,7 @@
 #include "errors.h"
 #include "generator.h"
 #include "model.h"
+#include "runtime.h"
 #include "tensorops.h"
 #include "testutil.h"
 #include "trainer.h"
@@ -346,6 +347,29 @@ private Q_SLOTS:
         c.stepSize = -1;
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, TrainConfig::preset("fastest"));
+    }
+
+    void trainingPrecisionIsFp32UnderAuto()
+    {
+        // "auto": a training computes in fp32 (TF32 measured worse on an H100), sampling in TF32.
+        setPrecision(Precision::Auto);
+        QCOMPARE(precision(), Precision::Tf32);
+        QVERIFY(at::globalContext().allowTF32CuDNN());
+        {
+            const TrainingPrecision training;
+            QCOMPARE(precision(), Precision::Fp32);
+            QVERIFY(!at::globalContext().allowTF32CuDNN() && !at::globalContext().allowTF32CuBLAS());
+        }
+        QCOMPARE(precision(), Precision::Tf32);
+        QVERIFY(at::globalContext().allowTF32CuDNN());
+        setPrecision(Precision::Bf16); // an explicit choice holds in training too
+        {
+            const TrainingPrecision training;
+            QCOMPARE(precision(), Precision::Bf16);
+        }
+        setPrecision(Precision::Auto);
+        QCOMPARE(parsePrecision("fp32"), Precision::Fp32);
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, parsePrecision("fp16"));
     }
 
     void presetsAreValidAndPaperIsTheReference()
