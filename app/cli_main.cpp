@@ -87,6 +87,8 @@ const char *kTrainHelp =
     "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
+    "  --precision P          on a GPU: auto (default: fp32 training, tf32 sampling),\n"
+    "                         fp32, tf32, or bf16 chains\n"
     "  --threads N            CPU threads (default: all cores)\n"
     "  --seed N               random seed (default 0)\n"
     "  --snapshots DIR        write synthesis/recovery PNGs while training\n"
@@ -106,11 +108,13 @@ const char *kSampleHelp =
     "  --noise F              Langevin noise while sampling (default 0, as in the paper)\n"
     "  --batch N              chains run together (default 8)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
+    "  --precision P          on a GPU: auto (default: fp32 training, tf32 sampling),\n"
+    "                         fp32, tf32, or bf16 chains\n"
     "  --seed N               random seed (default 0)\n"
     "  --chain FILE.gif       the first sample's Langevin chain, every step, as an animation\n";
 
 const char *kReconstructHelp =
-    "usage: patchgencn reconstruct MODEL -o FILE [--device NAME]\n"
+    "usage: patchgencn reconstruct MODEL -o FILE [--device NAME] [--precision P]\n"
     "\n"
     "Runs the recovery chain from the blurred coarsest image through every scale\n"
     "and writes the result; prints the per-pixel MSE against the training image.\n";
@@ -128,7 +132,7 @@ const char *kEditHelp =
     "  --feather F            inward feather radius of the mask in pixels (default 4)\n"
     "  --inject-noise F       noise added to the injected image (default 0)\n"
     "  --chain FILE.gif       the Langevin chain, every step, as an animation\n"
-    "  --device NAME, --seed N, --threads N\n";
+    "  --device NAME, --precision P, --seed N, --threads N\n";
 
 const char *kInjectHelp =
     "usage: patchgencn inject MODEL --image IN --start-scale K -o OUT [options]\n"
@@ -138,7 +142,7 @@ const char *kInjectHelp =
     "scales K.. re-synthesize it with the model's patches. Lower K = more change.\n"
     "  --inject-noise F       noise added to the injected image (default 0)\n"
     "  --chain FILE.gif       the Langevin chain, every step, as an animation\n"
-    "  --device NAME, --seed N, --threads N\n";
+    "  --device NAME, --precision P, --seed N, --threads N\n";
 
 const char *kSrHelp =
     "usage: patchgencn sr MODEL --factor F -o OUT [--image IN] [--bicubic FILE] [--steps N]\n"
@@ -149,7 +153,7 @@ const char *kSrHelp =
     "  --steps N              Langevin steps per upsampling (default: a quarter of\n"
     "                         the training's; more sharpens more, then rings)\n"
     "  --bicubic FILE         also write plain bicubic upsampling, for comparison\n"
-    "  --device NAME, --threads N\n";
+    "  --device NAME, --precision P, --threads N\n";
 
 const char *kEnergyHelp =
     "usage: patchgencn energy MODEL --image IN -o HEATMAP [--scale S] [--raw FILE]\n"
@@ -234,10 +238,20 @@ private:
     bool m_done = false;
 };
 
+/** The device of the command's work (set by deviceFor; out-of-memory advice names it). */
+at::Device g_device = at::kCPU;
+
+/** --device and --precision: the device the command computes on. */
+at::Device deviceFor(const Args &a)
+{
+    setPrecision(parsePrecision(a.str("precision", "auto")));
+    g_device = parseDevice(a.str("device", "auto"));
+    return g_device;
+}
+
 PyramidModel loadModelFor(const Args &a, const std::string &path)
 {
-    const at::Device dev = parseDevice(a.str("device", "auto"));
-    return PyramidModel::load(path, dev);
+    return PyramidModel::load(path, deviceFor(a));
 }
 
 /**
@@ -268,7 +282,7 @@ int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
            {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "langevin-steps", "step-size", "batch", "crop",
-            "bank", "lr", "coarse-lr", "device", "threads", "seed", "snapshots"},
+            "bank", "lr", "coarse-lr", "device", "precision", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kTrainHelp;
@@ -308,7 +322,7 @@ int cmdTrain(int argc, char **argv)
     cfg.validate();
 
     initRuntime(a.integer("threads", 0, 0, 1024));
-    const at::Device dev = parseDevice(a.str("device", "auto"));
+    const at::Device dev = deviceFor(a);
     requireOutputDir(out);
     const std::string snapDir = a.str("snapshots");
     if (!snapDir.empty()) {
@@ -383,8 +397,13 @@ int cmdTrain(int argc, char **argv)
     } catch (const Cancelled &) {
         std::cerr << "\ntraining cancelled; nothing was written\n";
         return 130;
-    } catch (const TrainingDiverged &e) {
-        std::cerr << "\nerror: " << e.what() << '\n';
+    } catch (const std::exception &e) {
+        std::string message;
+        if (dynamic_cast<const TrainingDiverged *>(&e))
+            message = e.what();
+        else if (!isOutOfMemory(e, dev, true, &message))
+            throw;
+        std::cerr << "\nerror: " << message << '\n';
         if (model.trainedScales() > 0) {
             // Keep what was trained, under a name that cannot pass for the finished model.
             const std::string partial = out + ".partial";
@@ -421,7 +440,7 @@ void parseSize(const std::string &s, int &w, int &h)
 int cmdSample(int argc, char **argv)
 {
     Args a(argc, argv, 2,
-           {"output", "count", "size", "scale-w", "scale-h", "start-scale", "inject-noise", "noise", "batch", "device",
+           {"output", "count", "size", "scale-w", "scale-h", "start-scale", "inject-noise", "noise", "batch", "device", "precision",
             "seed", "threads", "chain"},
            {}, {{'o', "output"}, {'n', "count"}});
     if (a.help()) {
@@ -484,7 +503,7 @@ int cmdSample(int argc, char **argv)
 
 int cmdReconstruct(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {"output", "device", "threads"}, {}, {{'o', "output"}});
+    Args a(argc, argv, 2, {"output", "device", "precision", "threads"}, {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kReconstructHelp;
         return 0;
@@ -558,7 +577,7 @@ int runGuarded(const std::function<void()> &job)
 int cmdEdit(int argc, char **argv, bool harmonize)
 {
     const std::string cmd = harmonize ? "harmonize" : "edit";
-    Args a(argc, argv, 2, {"image", "mask", "output", "start-scale", "feather", "inject-noise", "device", "seed", "threads", "chain"},
+    Args a(argc, argv, 2, {"image", "mask", "output", "start-scale", "feather", "inject-noise", "device", "precision", "seed", "threads", "chain"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kEditHelp;
@@ -595,7 +614,7 @@ int cmdEdit(int argc, char **argv, bool harmonize)
 
 int cmdInject(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {"image", "output", "start-scale", "inject-noise", "device", "seed", "threads", "chain"}, {},
+    Args a(argc, argv, 2, {"image", "output", "start-scale", "inject-noise", "device", "precision", "seed", "threads", "chain"}, {},
            {{'o', "output"}});
     if (a.help()) {
         std::cout << kInjectHelp;
@@ -630,7 +649,7 @@ int cmdInject(int argc, char **argv)
 
 int cmdSr(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {"image", "output", "factor", "bicubic", "steps", "device", "threads"}, {}, {{'o', "output"}});
+    Args a(argc, argv, 2, {"image", "output", "factor", "bicubic", "steps", "device", "precision", "threads"}, {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kSrHelp;
         return 0;
@@ -666,7 +685,7 @@ int cmdSr(int argc, char **argv)
 
 int cmdEnergy(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {"image", "output", "scale", "device", "threads"}, {}, {{'o', "output"}});
+    Args a(argc, argv, 2, {"image", "output", "scale", "device", "precision", "threads"}, {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kEnergyHelp;
         return 0;
@@ -733,7 +752,9 @@ int main(int argc, char **argv)
         std::cerr << "patchgencn: cancelled\n";
         return 130;
     } catch (const std::exception &e) {
-        std::cerr << "patchgencn " << cmd << ": error: " << e.what() << '\n';
+        std::string advice;
+        const bool oom = isOutOfMemory(e, g_device, cmd == "train", &advice);
+        std::cerr << "patchgencn " << cmd << ": error: " << (oom ? advice : std::string(e.what())) << '\n';
         return 1;
     }
 }

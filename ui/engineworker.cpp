@@ -85,10 +85,14 @@ ModelInfo describe(const PyramidModel &model)
     return info;
 }
 
-bool isOutOfMemory(const std::string &what)
+/** LibTorch's out-of-memory errors (runtime.h); on a GPU the allocator's cached blocks go back to the driver. */
+bool outOfMemory(const std::exception &e)
 {
-    return what.find("out of memory") != std::string::npos || what.find("Out of memory") != std::string::npos
-        || what.find("DefaultCPUAllocator") != std::string::npos;
+    if (!isOutOfMemory(e, at::kCPU, false))
+        return false;
+    if (cudaAvailable())
+        releaseCachedMemory(at::Device(at::kCUDA, 0));
+    return true;
 }
 
 /**
@@ -166,7 +170,7 @@ JobOutcome guarded(Fn &&job, bool training)
     } catch (const c10::Error &e) {
         out.kind = JobOutcome::Failed;
         const std::string what = e.what_without_backtrace();
-        if (isOutOfMemory(what)) {
+        if (outOfMemory(e)) {
             out.message = QObject::tr("Out of memory.");
             out.hint = training ? QObject::tr("Lower the max size or the number of scales, or choose the CPU device. "
                                               "Finished scales are kept.")
@@ -183,7 +187,7 @@ JobOutcome guarded(Fn &&job, bool training)
         out.kind = JobOutcome::Failed;
         const std::string what = e.what();
         out.message = QString::fromUtf8(e.what());
-        out.hint = isOutOfMemory(what) ? QObject::tr("Lower the max size or the number of scales.")
+        out.hint = outOfMemory(e) ? QObject::tr("Lower the max size or the number of scales, or choose the CPU device.")
                                        : QObject::tr("This is unexpected; please report it.");
     }
     return out;
