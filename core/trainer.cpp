@@ -163,6 +163,10 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     for (int s = start; s < S; ++s)
         totalCost += scaleCost(cfg, geo.scales[s], s);
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    // The ETA is the rate measured from the first report on: the first iteration carries
+    // one-off costs (allocations, cuDNN autotuning, a scale's bank), which scaled by the
+    // iteration count read as hours for a run of minutes.
+    double etaFromElapsed = -1, etaFromDone = 0;
 
     // The recovery chain's state at the previous scale (noise 0, final nets).
     at::Tensor recPrev;
@@ -298,7 +302,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     p.saturation = sat;
                     p.elapsedSeconds = elapsed();
                     const double done = doneCost + costHere * double(it + 1) / iters;
-                    p.etaSeconds = done > 0 ? p.elapsedSeconds * (totalCost - done) / done : 0.0;
+                    if (etaFromElapsed < 0 || done <= etaFromDone) { // the first report, or a retried scale
+                        etaFromElapsed = p.elapsedSeconds;
+                        etaFromDone = done;
+                        p.etaSeconds = done >= totalCost ? 0.0 : -1.0; // -1: not known yet
+                    } else {
+                        p.etaSeconds = (p.elapsedSeconds - etaFromElapsed) / (done - etaFromDone) * (totalCost - done);
+                    }
                     if (snapshot) {
                         p.synthesis = cropPad(syn.slice(0, 0, 1), pad).detach().to(at::kCPU).contiguous();
                         p.recovery = cropPad(rec.slice(0, 0, 1), pad).detach().to(at::kCPU).contiguous();

@@ -27,7 +27,7 @@ struct TrainProgress
     double learningRate = 0;
     double noise = 0;
     double elapsedSeconds = 0;  ///< since train() started
-    double etaSeconds = 0;      ///< estimate for the rest of the run
+    double etaSeconds = 0;      ///< estimate for the rest of the run; -1 at the first report (not known yet)
     bool recoveryFailing = false; ///< recovery MSE above config.failureMse
     double saturation = 0;      ///< share of the synthesis values at the clamp bounds (see TrainConfig::kSaturationLimit)
     int attempt = 0;            ///< 0 first try; n = n-th retry of the scale after divergence (lr and step halved each time)
