@@ -150,6 +150,11 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
 {
     initRuntime();
     const TrainingPrecision trainingPrecision; // fp32 on a GPU unless asked otherwise (runtime.h)
+    // The chains this training recorded as CUDA graphs hold device memory: freed however it ends.
+    struct ReleaseGraphs
+    {
+        ~ReleaseGraphs() { releaseChainGraphs(); }
+    } releaseGraphs;
     const TrainConfig &cfg = model.config();
     const at::Device dev = model.device();
     const PyramidGeometry &geo = model.geometry();
@@ -361,7 +366,6 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         if (cb.scaleFinished)
             cb.scaleFinished(s, model);
     }
-    releaseChainGraphs(); // the recorded chains of this training hold device memory
 }
 
 } // namespace pgcn
