@@ -15,7 +15,6 @@
 #include <malloc.h>
 #endif
 
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <sstream>

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <new>
+#include <stdexcept>
 
 using namespace pgcn;
 
@@ -375,6 +377,26 @@ private Q_SLOTS:
         setPrecision(Precision::Auto);
         QCOMPARE(parsePrecision("fp32"), Precision::Fp32);
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, parsePrecision("fp16"));
+    }
+
+    void outOfMemoryIsRecognisedWithAdvice()
+    {
+        // A real allocation far beyond any machine (1 PiB) on the CPU: LibTorch's allocator error.
+        std::string advice;
+        bool thrown = false;
+        try {
+            const at::Tensor t = at::empty({int64_t(1) << 50}, at::kByte);
+        } catch (const std::exception &e) {
+            thrown = true;
+            QVERIFY2(isOutOfMemory(e, at::kCPU, true, &advice), e.what());
+        }
+        QVERIFY(thrown);
+        QVERIFY2(advice.find("out of main memory") == 0 && advice.find("--max-size") != std::string::npos, advice.c_str());
+        QVERIFY(advice.find("--device cpu") == std::string::npos); // already on the CPU
+        QVERIFY(isOutOfMemory(std::bad_alloc(), at::Device(at::kCUDA, 0), false, &advice));
+        QVERIFY2(advice.find("--device cpu") != std::string::npos && advice.find("--batch") != std::string::npos, advice.c_str());
+        QVERIFY(!isOutOfMemory(InvalidArgument("bad start scale"), at::kCPU, false));
+        QVERIFY(!isOutOfMemory(std::runtime_error("the model file is damaged"), at::kCPU, false));
     }
 
     void presetsAreValidAndPaperIsTheReference()
