@@ -250,6 +250,28 @@ private Q_SLOTS:
             QCOMPARE(box->itemText(i), box->itemData(i).toString());
     }
 
+    void precisionIsASettingForTheGpu()
+    {
+        ui::TrainingPanel panel;
+        auto *box = panel.findChild<QComboBox *>(QStringLiteral("precision"));
+        QVERIFY(box);
+        QCOMPARE(panel.settings().precision, QStringLiteral("auto"));
+        QCOMPARE(box->count(), 4);
+        // Only a CUDA device has a choice to make (the CPU computes in FP32).
+        QCOMPARE(box->isEnabled(), ui::cudaPresent());
+        ui::TrainSettings s = panel.settings();
+        s.precision = QStringLiteral("bf16");
+        panel.setSettings(s);
+        QCOMPARE(panel.settings().precision, QStringLiteral("bf16"));
+        // Saved with the project, and an unknown value read back as auto.
+        QCOMPARE(ui::TrainSettings::fromVariant(panel.settings().toVariant()).precision, QStringLiteral("bf16"));
+        QVariantMap map = s.toVariant();
+        map[QStringLiteral("precision")] = QStringLiteral("fp8");
+        QCOMPARE(ui::TrainSettings::fromVariant(map).precision, QStringLiteral("auto"));
+        panel.setState(ui::TrainingPanel::State::Training);
+        QVERIFY(!box->isEnabled());
+    }
+
     void recoveryErrorAxisStaysAboveZero()
     {
         // One point: the axes open a unit span around it; the error's axis must not show

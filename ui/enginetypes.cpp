@@ -15,6 +15,7 @@ QVariantMap TrainSettings::toVariant() const
             {QStringLiteral("iterations"), iterations},
             {QStringLiteral("langevinSteps"), langevinSteps},
             {QStringLiteral("device"), device},
+            {QStringLiteral("precision"), precision},
             {QStringLiteral("seed"), QString::number(seed)},
             {QStringLiteral("configText"), configText}};
 }
@@ -31,6 +32,9 @@ TrainSettings TrainSettings::fromVariant(const QVariantMap &map)
     s.iterations = map.value(QStringLiteral("iterations"), p.iterations).toInt();
     s.langevinSteps = map.value(QStringLiteral("langevinSteps"), p.langevinSteps).toInt();
     s.device = map.value(QStringLiteral("device"), s.device).toString();
+    s.precision = map.value(QStringLiteral("precision"), s.precision).toString();
+    if (!QStringList{QStringLiteral("auto"), QStringLiteral("fp32"), QStringLiteral("tf32"), QStringLiteral("bf16")}.contains(s.precision))
+        s.precision = QStringLiteral("auto");
     s.seed = map.value(QStringLiteral("seed")).toString().toULongLong();
     s.configText = map.value(QStringLiteral("configText")).toString();
     return s;

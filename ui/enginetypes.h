@@ -22,6 +22,7 @@ struct TrainSettings
     int iterations = 0;     ///< 0: the preset's value
     int langevinSteps = 0;  ///< 0: the preset's value
     QString device = QStringLiteral("auto");
+    QString precision = QStringLiteral("auto"); ///< on a GPU: auto (fp32 training, TF32 sampling), fp32, tf32, bf16
     quint64 seed = 0;
     QString configText;
 

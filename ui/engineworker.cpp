@@ -329,6 +329,7 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
                 d->model.reset();
                 d->model.emplace(fromQImage(source), cfg);
             }
+            setPrecision(parsePrecision(settings.precision.toStdString())); // for this training and later sampling
             d->model->to(parseDevice(settings.device.toStdString()));
             const ModelInfo info = describe(*d->model);
             Q_EMIT trainingStarted(info);

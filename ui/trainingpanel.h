@@ -60,6 +60,7 @@ private:
     QSpinBox *m_iterations;
     QSpinBox *m_langevin;
     QComboBox *m_device;
+    QComboBox *m_precision;
     QLabel *m_deviceInfo;
     QSpinBox *m_seed;
     QLabel *m_modelStatus;
