@@ -137,6 +137,7 @@ struct TaskRequest
     int startScale = 1;
     double feather = 4.0;
     double factor = 2.0;
+    int srSteps = 0; ///< Langevin steps per super-resolution step (0: superResolutionSteps of the model)
     quint64 seed = 0;
     bool recordChain = true;
 };

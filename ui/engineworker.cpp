@@ -510,7 +510,9 @@ void EngineWorker::runTask(const TaskRequest &request)
             break;
         }
         case TaskRequest::SuperResolve: {
-            const at::Tensor out = superResolve(*d->model, image, request.factor, opt);
+            GenerateOptions sr = opt;
+            sr.stepsScale = request.srSteps > 0 ? request.srSteps : -1;
+            const at::Tensor out = superResolve(*d->model, image, request.factor, sr);
             const at::Tensor src = image.defined() ? image : d->model->real(last).to(at::kCPU);
             const at::Tensor bic = resizeImage(src.to(at::kCPU), out.size(2), out.size(3));
             const QString f = QString::number(request.factor, 'g', 3);

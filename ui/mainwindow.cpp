@@ -1362,6 +1362,7 @@ void MainWindow::runTask()
     r.image = m_canvas->image();
     r.startScale = m_tasks->startScale();
     r.factor = m_tasks->factor();
+    r.srSteps = m_tasks->srSteps();
     r.feather = m_mask->feather();
     r.seed = QRandomGenerator::global()->bounded(1u << 30);
     if (r.image.isNull()) {

@@ -45,6 +45,7 @@ TaskPanel::TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent)
     , m_kind(new QComboBox(this))
     , m_startScale(new QSpinBox(this))
     , m_factor(new QDoubleSpinBox(this))
+    , m_srSteps(new QSpinBox(this))
     , m_run(new QPushButton(tr("Run"), this))
     , m_cancel(new QPushButton(tr("Cancel"), this))
     , m_flatten(new QPushButton(tr("Flatten"), this))
@@ -108,6 +109,11 @@ TaskPanel::TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent)
     m_factor->setRange(1.01, 16);
     m_factor->setValue(2.0);
     m_factor->setPrefix(QStringLiteral("\u00d7"));
+    m_srSteps->setRange(0, 1000);
+    m_srSteps->setSpecialValueText(tr("Default"));
+    m_srSteps->setObjectName(QStringLiteral("srSteps"));
+    m_srSteps->setToolTip(tr("Langevin steps after each upsampling. Default: a quarter of the training's "
+                             "(measured to beat bicubic); more sharpens more, then rings"));
     m_cancel->setEnabled(false);
     m_run->setObjectName(QStringLiteral("taskRunButton"));
     auto *taskBox = new QGroupBox(tr("Task on the canvas image"), this);
@@ -115,6 +121,7 @@ TaskPanel::TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent)
     tf->addRow(m_kind);
     tf->addRow(tr("Start scale:"), m_startScale);
     tf->addRow(tr("SR factor:"), m_factor);
+    tf->addRow(tr("SR steps:"), m_srSteps);
     tf->addRow(button(tr("Load Content Image..."), [this] { Q_EMIT loadContentRequested(); }));
     auto *runRow = new QHBoxLayout;
     runRow->addWidget(m_run);
@@ -231,6 +238,16 @@ void TaskPanel::setFactor(double factor)
     m_factor->setValue(factor);
 }
 
+int TaskPanel::srSteps() const
+{
+    return m_srSteps->value();
+}
+
+void TaskPanel::setSrSteps(int steps)
+{
+    m_srSteps->setValue(steps);
+}
+
 void TaskPanel::setModel(int trainedScales)
 {
     m_trainedScales = trainedScales;
@@ -258,6 +275,7 @@ void TaskPanel::updateEnabled()
     const TaskRequest::Kind k = kind();
     m_startScale->setEnabled(k != TaskRequest::SuperResolve);
     m_factor->setEnabled(k == TaskRequest::SuperResolve);
+    m_srSteps->setEnabled(k == TaskRequest::SuperResolve);
     m_run->setEnabled(!m_busy && m_trainedScales > 0);
     m_cancel->setEnabled(m_busy);
     const bool haveObject = !m_object->isNull();

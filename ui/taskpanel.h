@@ -40,6 +40,9 @@ public:
     void setStartScale(int scale);
     double factor() const;
     void setFactor(double factor);
+    /** Langevin steps per super-resolution step; 0 = the model's default (superResolutionSteps). */
+    int srSteps() const;
+    void setSrSteps(int steps);
     QColor paintColor() const { return m_paintColor; }
     /** Proposes the start scale of the chosen task for a model of `trainedScales`. */
     void setModel(int trainedScales);
@@ -76,6 +79,7 @@ private:
     QComboBox *m_kind;
     QSpinBox *m_startScale;
     QDoubleSpinBox *m_factor;
+    QSpinBox *m_srSteps;
     QPushButton *m_run;
     QPushButton *m_cancel;
     QPushButton *m_flatten;
