@@ -139,10 +139,10 @@ void graphChainsMatchEager()
     EXPECT(e3 < 1e-4, "replay with new weights and start agrees (%.3g)", e3);
     // Noise: two replays draw different noise of the asked-for size.
     p.noise = 0.05;
-    p.steps = 1 + 1; // a different recording
+    p.steps = 2; // two steps of two independent chains: their difference has std 0.05 * sqrt(2 * 2)
     const at::Tensor a = langevinEnergy(x, frozen, {}, p, &rng), b = langevinEnergy(x, frozen, {}, p, &rng);
     const double spread = (a - b).std().item<double>();
-    std::printf("  noisy replays differ by std %.4f (expected about %.4f)\n", spread, 0.05 * std::sqrt(2.0 * 2.0));
+    std::printf("  noisy replays differ by std %.4f (expected about 0.1, less where the clamp holds)\n", spread);
     EXPECT(spread > 0.05 && spread < 0.2, "replays draw fresh noise (std of the difference %.4f)", spread);
     setPrecision(Precision::Auto);
 }
