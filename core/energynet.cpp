@@ -109,12 +109,14 @@ std::vector<at::Tensor> EnergyNetImpl::frozenWeights()
     return out;
 }
 
-at::Tensor EnergyNetImpl::energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen)
+at::Tensor EnergyNetImpl::energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen, std::vector<at::Tensor> *inputs)
 {
     // Inputs follow the weights' type (fp32, or bf16 chains on a GPU); the map is handed back as fp32.
     at::Tensor h = frozen.empty() || x.scalar_type() == frozen.front().scalar_type() ? x : x.to(frozen.front().scalar_type());
     const size_t n = frozen.size() / 2;
     for (size_t i = 0; i < n; ++i) {
+        if (inputs)
+            inputs->push_back(h);
         h = at::conv2d(h, frozen[2 * i], frozen[2 * i + 1]);
         if (i + 1 < n)
             h = at::elu(h);

@@ -31,8 +31,13 @@ public:
     /** Weights and biases interleaved (w0, b0, w1, b1, ...), normalised with the current u, detached. */
     std::vector<at::Tensor> frozenWeights();
 
-    /** Evaluate the energy map with weights from frozenWeights(). */
-    static at::Tensor energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen);
+    /**
+     * Evaluate the energy map with weights from frozenWeights(). `inputs`, when
+     * given, receives each convolution's input (x in the weights' type, then the
+     * ELU outputs): what a backward pass needs (energyGradient).
+     */
+    static at::Tensor energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen,
+                                std::vector<at::Tensor> *inputs = nullptr);
 
     /** Re-draws weights N(0, initStd), zero biases, random u: `normal` returns N(0,1) tensors. */
     void initialise(const std::function<at::Tensor(at::IntArrayRef)> &normal, double initStd);

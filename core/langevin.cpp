@@ -189,16 +189,11 @@ at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tenso
     const auto type = frozen.empty() ? xPadded.scalar_type() : frozen.front().scalar_type();
     // Channels-last: oneDNN's NHWC convolutions, measured 10-30 % more Langevin
     // steps per second on CPU at every pyramid size (patchgencn-bench langevin).
-    at::Tensor h = xPadded.detach().to(type).contiguous(at::MemoryFormat::ChannelsLast);
     const size_t n = frozen.size() / 2;
     std::vector<at::Tensor> inputs; // each convolution's input: x, then the ELU outputs
     inputs.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-        inputs.push_back(h);
-        h = at::conv2d(h, frozen[2 * i], frozen[2 * i + 1]);
-        if (i + 1 < n)
-            h = at::elu(h);
-    }
+    const at::Tensor h = EnergyNetImpl::energyMap(xPadded.detach().to(type).contiguous(at::MemoryFormat::ChannelsLast),
+                                                  frozen, &inputs);
     // d(sum of the weighted map)/d(map) is the weight (or one), then back through the layers.
     at::Tensor g = mapWeight.defined() ? mapWeight.to(type).expand(h.sizes()).contiguous(at::MemoryFormat::ChannelsLast)
                                        : at::ones_like(h);

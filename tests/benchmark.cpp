@@ -238,15 +238,35 @@ int langevinSpeed(int argc, char **argv)
     return 0;
 }
 
+/**
+ * Images in LibTorch archives (for a build without an image library: `pack`
+ * writes them, `--out` there writes samples that way, `unpack` reads them):
+ * the 8-bit RGB bytes as a [H, W, 3] byte tensor.
+ */
+void writeArchiveImage(torch::serialize::OutputArchive &ar, const std::string &key, const RgbImage &image)
+{
+    ar.write(key, at::from_blob(const_cast<std::uint8_t *>(image.pixels.data()), {image.height, image.width, 3}, at::kByte).clone());
+}
+
+RgbImage readArchiveImage(torch::serialize::InputArchive &ar, const std::string &key)
+{
+    at::Tensor t;
+    ar.read(key, t);
+    if (t.scalar_type() != at::kByte || t.dim() != 3 || t.size(2) != 3)
+        throw std::runtime_error("'" + key + "' in the archive is not an 8-bit RGB image");
+    t = t.contiguous();
+    RgbImage image(int(t.size(1)), int(t.size(0)));
+    std::memcpy(image.pixels.data(), t.data_ptr<std::uint8_t>(), image.pixels.size());
+    return image;
+}
+
 /** An image file, or the LibTorch archive `pack` made of one (builds without an image library read only those). */
 RgbImage readImage(const std::string &path)
 {
     if (fs::path(path).extension() == ".pt") {
         torch::serialize::InputArchive ar;
         ar.load_from(path);
-        at::Tensor t;
-        ar.read("image", t);
-        return tensorToImage(t);
+        return readArchiveImage(ar, "image");
     }
 #ifdef PATCHGENCN_HAVE_IMAGEIO
     return loadImage(path);
@@ -267,7 +287,7 @@ void writeSamples(const std::string &dir, const std::vector<at::Tensor> &xs)
     torch::serialize::OutputArchive ar;
     ar.write("count", c10::IValue(int64_t(xs.size())));
     for (size_t i = 0; i < xs.size(); ++i)
-        ar.write("sample_" + std::to_string(i), xs[i].to(at::kCPU).add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte));
+        writeArchiveImage(ar, "sample_" + std::to_string(i), tensorToImage(xs[i]));
     ar.save_to(dir + "/samples.pt");
 #endif
 }
@@ -353,8 +373,9 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
 }
 
 /** --big N: one sample whose longer side is N px, its time and the device's peak memory (0: not measured). */
-void measureBig(const PyramidModel &model, int longSide, double &seconds, double &peakMiB)
+void measureBig(const PyramidModel &model, int longSide, RunResult &r)
 {
+    double &seconds = r.bigSeconds, &peakMiB = r.bigPeakMiB;
     seconds = peakMiB = 0;
     if (longSide <= 0)
         return;
@@ -448,7 +469,7 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
     r.trainPeakMiB = peakDeviceMemoryMiB(g_dev);
 
     measureSampling(model, r);
-    measureBig(model, big, r.bigSeconds, r.bigPeakMiB);
+    measureBig(model, big, r);
     measureQuality(model, nSamples, 2 + cfg.seed, r, outDir);
     if (!outDir.empty())
         model.save(outDir + "/model.pgcn");
@@ -536,6 +557,15 @@ void printQuality(const RunResult &r, int nSamples)
     std::printf(")\n");
 }
 
+/** The figures of measureSampling and measureBig (the big sample only when measured). */
+void printSampling(const RunResult &r)
+{
+    std::printf("one sample (median/5) %8.3f s\n", r.oneSample);
+    std::printf("16 samples batched    %8.3f s\n", r.batch16);
+    if (r.bigSeconds > 0)
+        std::printf("big sample            %8.3f s, peak device memory %.0f MiB\n", r.bigSeconds, r.bigPeakMiB);
+}
+
 void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, int kept = 0)
 {
     for (size_t s = 0; s < r.scaleSeconds.size(); ++s) {
@@ -545,13 +575,10 @@ void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, i
             std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
     }
     std::printf("training total        %8.1f s\n", r.trainSeconds);
-    std::printf("one sample (median/5) %8.3f s\n", r.oneSample);
-    std::printf("16 samples batched    %8.3f s\n", r.batch16);
+    printSampling(r);
     if (g_dev.is_cuda())
         std::printf("peak device memory    %8.0f MiB training, %.0f MiB one sample, %.0f MiB 16 samples\n", r.trainPeakMiB,
                     r.samplePeakMiB, r.batch16PeakMiB);
-    if (r.bigSeconds > 0)
-        std::printf("big sample            %8.3f s, peak device memory %.0f MiB\n", r.bigSeconds, r.bigPeakMiB);
     printQuality(r, nSamples);
 }
 
@@ -710,13 +737,11 @@ int scoreModel(int argc, char **argv)
     const int seed = intArg(argc, argv, "seed", 2);
     RunResult r;
     measureSampling(model, r);
-    measureBig(model, intArg(argc, argv, "big", 0), r.bigSeconds, r.bigPeakMiB);
+    measureBig(model, intArg(argc, argv, "big", 0), r);
     measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""));
     std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine() << ")\n" << configLine(model.config())
               << "; samples seeded from " << seed << '\n';
-    std::printf("one sample (median/5) %8.3f s\n16 samples batched    %8.3f s\n", r.oneSample, r.batch16);
-    if (r.bigSeconds > 0)
-        std::printf("big sample            %8.3f s, peak device memory %.0f MiB\n", r.bigSeconds, r.bigPeakMiB);
+    printSampling(r);
     printQuality(r, nSamples);
     Json j;
     j.str("machine", machine());
@@ -788,7 +813,7 @@ int packImages(int argc, char **argv)
             continue;
         }
         torch::serialize::OutputArchive ar;
-        ar.write("image", imageToTensor(loadImage(argv[i])));
+        writeArchiveImage(ar, "image", loadImage(argv[i]));
         const std::string out = dir + "/" + fs::path(argv[i]).stem().string() + ".pt";
         ar.save_to(out);
         std::cout << out << '\n';
@@ -807,9 +832,8 @@ int unpackSamples(int argc, char **argv)
     c10::IValue count;
     ar.read("count", count);
     for (int64_t i = 0; i < count.toInt(); ++i) {
-        at::Tensor t;
-        ar.read("sample_" + std::to_string(i), t); // 8-bit levels, to keep the archive small
-        saveImage(dir + "/sample_" + std::to_string(i) + ".png", tensorToImage(t.to(at::kFloat).div(127.5).sub(1.0)));
+        const std::string key = "sample_" + std::to_string(i);
+        saveImage(dir + "/" + key + ".png", readArchiveImage(ar, key));
     }
     std::cout << count.toInt() << " samples written to " << dir << '\n';
     return 0;
