@@ -82,6 +82,7 @@ const char *kTrainHelp =
     "  --langevin-steps N     Langevin steps per scale (the coarsest gets twice as many)\n"
     "  --step-size F          Langevin step size (default 0.01)\n"
     "  --batch N              synthesis chains per iteration\n"
+    "  --coarse-batch N       synthesis chains per iteration at the coarsest scale (0 = as --batch)\n"
     "  --crop N               train on N-pixel windows at larger scales (0 = whole image)\n"
     "  --bank N               coarse samples drawn once per scale (0 = reference schedule)\n"
     "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
@@ -281,7 +282,7 @@ void saveTrainedModel(const PyramidModel &model, const std::string &out)
 int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
-           {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "langevin-steps", "step-size", "batch", "crop",
+           {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "langevin-steps", "step-size", "batch", "coarse-batch", "crop",
             "bank", "lr", "coarse-lr", "device", "precision", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
@@ -310,6 +311,7 @@ int cmdTrain(int argc, char **argv)
     }
     cfg.stepSize = a.real("step-size", cfg.stepSize, 1e-6, 10);
     cfg.batchSize = a.integer("batch", cfg.batchSize, 1, 256);
+    cfg.coarseBatch = a.integer("coarse-batch", cfg.coarseBatch, 0, 256);
     cfg.cropSize = a.integer("crop", cfg.cropSize, 0, 4096);
     cfg.bankSize = a.integer("bank", cfg.bankSize, 0, 4096);
     if (a.has("lr")) {

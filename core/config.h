@@ -49,6 +49,7 @@ struct TrainConfig
 
     // Schedule (our additions; 0 = the reference behaviour)
     int batchSize = 1;          ///< synthesis chains per iteration
+    int coarseBatch = 0;        ///< synthesis chains per iteration at the coarsest scale (0 = batchSize)
     int recoveryBatch = 1;      ///< recovery windows per iteration when training on windows
     int bankSize = 0;           ///< coarse samples drawn once per scale (0 = re-run coarser chains every iteration)
     int bankRefresh = 0;        ///< redraw the bank every N iterations (0 = never)
@@ -82,6 +83,8 @@ struct TrainConfig
     double learningRate(int it) const;
     /** Langevin noise during training at iteration `it` (linear decay to 0). */
     double trainingNoise(int it) const;
+    /** Synthesis chains per iteration at scale s. */
+    int batchAt(int scale) const { return scale == 0 && coarseBatch > 0 ? coarseBatch : batchSize; }
     /** Iterations at scale s. */
     int iterationsAt(int scale) const { return scale == 0 && coarseIterations > 0 ? coarseIterations : iterations; }
     /** learningRate / trainingNoise with the schedule stretched to scale s's iterations (and coarseLr at scale 0). */

@@ -53,7 +53,7 @@ double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
         pixels = windowPixels(cfg, sz);
         chains = cfg.recoveryBatch;
     }
-    const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchSize + cfg.recoverySteps * chains + 2.0 * (cfg.batchSize + 2 * chains));
+    const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchAt(scale) + cfg.recoverySteps * chains + 2.0 * (cfg.batchAt(scale) + 2 * chains));
     return perIt * cfg.iterationsAt(scale);
 }
 
@@ -199,7 +199,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         const at::Tensor obs = model.real(s);
         const at::Tensor obsP = padImage(obs, pad), zP = padImage(z, pad);
         const bool crop = useWindows(cfg, sz);
-        const int B = cfg.batchSize;
+        const int B = cfg.batchAt(s);
 
         at::Tensor bank;
         auto drawCoarse = [&](int n) {

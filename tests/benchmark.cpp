@@ -587,7 +587,7 @@ std::string configLine(const TrainConfig &c)
     std::ostringstream s;
     s << c.presetName << ": " << c.numScales << " scales, max " << c.maxSize << " px, " << c.iterations
       << " iterations (" << c.iterationsAt(0) << " at the coarsest), steps " << c.stepsCoarsest << "/" << c.stepsPerScale
-      << ", batch " << c.batchSize << ", bank " << c.bankSize << ", windows " << c.cropSize;
+      << ", batch " << c.batchSize << (c.coarseBatch > 0 ? " (" + std::to_string(c.coarseBatch) + " at the coarsest)" : std::string()) << ", bank " << c.bankSize << ", windows " << c.cropSize;
     return s.str();
 }
 

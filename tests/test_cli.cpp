@@ -227,6 +227,7 @@ private Q_SLOTS:
         QTest::newRow("bad number") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--scales"), QStringLiteral("zero")} << 2 << "--scales";
         QTest::newRow("zero scales") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--scales"), QStringLiteral("0")} << 2 << "between 1 and 20";
         QTest::newRow("negative coarse lr") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--coarse-lr"), QStringLiteral("-1")} << 2 << "--coarse-lr";
+        QTest::newRow("negative coarse batch") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--coarse-batch"), QStringLiteral("-2")} << 2 << "--coarse-batch";
         QTest::newRow("unknown preset") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--preset"), QStringLiteral("turbo")} << 1 << "unknown preset";
         QTest::newRow("missing image") << QStringList{QStringLiteral("train"), QStringLiteral("nope.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn")} << 1 << "cannot open image";
         QTest::newRow("not an image") << QStringList{QStringLiteral("train"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("x.pgcn")} << 1 << "cannot decode";

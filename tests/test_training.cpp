@@ -310,14 +310,19 @@ private Q_SLOTS:
             c.coarseLr = bad;
             QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
         }
-        // balanced is quick with a longer, slower coarsest scale.
+        // balanced: quick's nets and steps, the paper's learning rate, 3.3x the iterations,
+        // fewer chains per iteration at the finer scales (four at the coarsest).
         const TrainConfig q = TrainConfig::preset("quick"), b = TrainConfig::preset("balanced");
         QCOMPARE(b.presetName, std::string("balanced"));
         QVERIFY(b.iterationsAt(0) > q.iterationsAt(0));
-        QVERIFY(b.learningRateAt(0, 0) < q.learningRateAt(0, 0));
-        QCOMPARE(b.iterationsAt(1), q.iterationsAt(1));
-        QCOMPARE(b.learningRateAt(1, 0), q.learningRateAt(1, 0));
+        QVERIFY(b.iterationsAt(1) > q.iterationsAt(1));
+        QCOMPARE(b.learningRateAt(0, 0), 4e-4);
+        QCOMPARE(b.learningRateAt(1, 0), 4e-4);
+        QVERIFY(b.learningRateAt(1, 0) < q.learningRateAt(1, 0));
+        QCOMPARE(b.batchAt(0), q.batchAt(0));
+        QVERIFY(b.batchAt(1) < q.batchAt(1));
         QCOMPARE(b.wideChannels, q.wideChannels);
+        QCOMPARE(b.stepsPerScale, q.stepsPerScale);
         // The trainer uses it: the progress of scale 0 reports it, scale 1 the usual rate.
         TrainConfig t = test::tinyConfig(3);
         t.coarseLr = t.lrStart / 8;
@@ -328,6 +333,33 @@ private Q_SLOTS:
         train(model, cb);
         QCOMPARE(firstLr.at(0), t.lrStart / 8);
         QCOMPARE(firstLr.at(1), t.lrStart);
+    }
+
+    void coarsestScaleHasItsOwnBatch()
+    {
+        TrainConfig c = test::tinyConfig(4);
+        QCOMPARE(c.batchAt(0), c.batchSize); // 0 = as the other scales
+        c.coarseBatch = 3;
+        QCOMPARE(c.batchAt(0), 3);
+        QCOMPARE(c.batchAt(1), c.batchSize);
+        QCOMPARE(TrainConfig::fromText(c.toText()).coarseBatch, 3);
+        for (int bad : {-1, 257}) {
+            TrainConfig d = c;
+            d.coarseBatch = bad;
+            QVERIFY_THROWS_EXCEPTION(InvalidArgument, d.validate());
+        }
+        // The trainer draws that many chains at scale 0 only: the coarsest net changes, and
+        // with it everything after; the same setting twice gives the same model.
+        auto coarsest = [](const TrainConfig &cfg) {
+            PyramidModel model(test::patternImage(24, 20), cfg);
+            train(model);
+            return reconstruct(model);
+        };
+        TrainConfig one = c;
+        one.coarseBatch = 0;
+        const at::Tensor a = coarsest(c), b = coarsest(c), d = coarsest(one);
+        QVERIFY(at::equal(a, b));
+        QVERIFY((a - d).abs().max().item<double>() > 1e-4);
     }
 
     void stepFactorsTravelWithTheModel()
