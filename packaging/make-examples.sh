@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates README's worked examples (resources/examples/*.png) from the
-# shared test images: trains quick models, runs each task, and lays the
+# shared test images: trains quick models (and one balanced), runs each task, and lays the
 # before/after pictures side by side. Needs ../shared, a build in build/ and
 # ImageMagick's montage. Takes a few minutes per model on two cores.
 set -euo pipefail
@@ -41,6 +41,11 @@ $B sample "$W/col.pgcn" -n 3 -o "$W/col"
 $B sample "$W/col.pgcn" -n 1 --scale-w 2 -o "$W/colwide"
 montage $S/generation/colusseum.png "$W"/col/sample_00[0-2].png -tile 4x -geometry +4+4 "$out/samples.png"
 cp "$W/colwide/sample_000.png" "$out/samples-wide.png"
+
+# The balanced preset's samples of the colosseum (about 13 minutes of training).
+$B train $S/generation/colusseum.png -o "$W/colb.pgcn" --preset balanced
+$B sample "$W/colb.pgcn" -n 7 -o "$W/colb"
+montage $S/generation/colusseum.png "$W"/colb/sample_00[0-6].png -tile 4x -geometry +4+4 -quality 90 "$out/samples-balanced.jpg"
 
 # Super-resolution x2 of a half-size colosseum, against bicubic and the original.
 convert $S/generation/colusseum.png -resize 50% "$W/half.png"
