@@ -72,6 +72,15 @@ struct TrainConfig
     static constexpr double kSaturationLimit = 0.3;
     /** |x| at or above this counts as at the bound of [-1, 1]. */
     static constexpr double kSaturatedAbove = 0.99;
+    /**
+     * A scale has failed when its recovery chain ends this many times farther (MSE) from
+     * the real image than its start, the blurred or upsampled copy, and above
+     * kRecoveryWorseFloor. Measured on the 250-px colosseum: a coarsest scale trained
+     * with two chains collapsed at recovery MSE 0.33 (its samples patch-SWD 622 against
+     * about 110), far under the paper's limit of 2.
+     */
+    static constexpr double kRecoveryWorseFactor = 4.0;
+    static constexpr double kRecoveryWorseFloor = 0.1;
 
     /** Channel widths for a scale whose longer side is `longSide`. */
     const std::vector<int> &channelsFor(int longSide) const;

@@ -218,6 +218,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         const double costHere = scaleCost(cfg, sz, s);
         std::vector<double> recentMse, recentSat; // recovery MSE and synthesis saturation of the last measured iterations
         const double realSat = saturation(obs);
+        const double startMse = (z - obs).pow(2).mean().item<double>(); // where the recovery chain starts
         const int iters = cfg.iterationsAt(s);
         for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
@@ -327,6 +328,10 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             throw TrainingDiverged(s, "recovery failed at scale " + std::to_string(s) + " (recovery MSE " +
                                           std::to_string(meanMse) + " over the last iterations, limit " +
                                           std::to_string(cfg.failureMse) + ")");
+        if (meanMse > std::max(TrainConfig::kRecoveryWorseFactor * startMse, TrainConfig::kRecoveryWorseFloor))
+            throw TrainingDiverged(s, "recovery failed at scale " + std::to_string(s) + " (its chain ends at MSE " +
+                                          std::to_string(meanMse) + " from the image over the last iterations, " +
+                                          "starting from " + std::to_string(startMse) + ")");
         if (meanSat > realSat + TrainConfig::kSaturationLimit)
             throw TrainingDiverged(s, "synthesis collapsed at scale " + std::to_string(s) + " (" +
                                           std::to_string(int(std::lround(100 * meanSat))) +

@@ -266,6 +266,36 @@ private Q_SLOTS:
         QVERIFY2(maxSaturation < 0.3, qPrintable(QString::number(maxSaturation)));
     }
 
+    void recoveryThatMovesAwayFromTheImageIsRetried()
+    {
+        // A learning rate and a Langevin step far too large: the recovery chain, started
+        // from the blurred image, ends farther from it than it started, though never as far
+        // as the paper's limit of 2.
+        TrainConfig c = test::tinyConfig(6);
+        c.stepSize = 3.0;
+        c.lrStart = c.lrEnd = 0.05;
+        PyramidModel model(test::patternImage(24, 20), c);
+        std::vector<std::string> reasons;
+        double maxMse = 0;
+        TrainCallbacks cb;
+        cb.retrying = [&](int scale, int, const std::string &why) {
+            QCOMPARE(scale, 0);
+            reasons.push_back(why);
+        };
+        cb.progress = [&](const TrainProgress &p) { maxMse = std::max(maxMse, p.recoveryMse); };
+        try {
+            train(model, cb);
+            QFAIL("a failed recovery was accepted");
+        } catch (const TrainingDiverged &e) {
+            QVERIFY2(std::string(e.what()).find("starting from") != std::string::npos, e.what());
+        }
+        QCOMPARE(int(reasons.size()), TrainConfig::kDivergenceRetries);
+        for (const auto &why : reasons)
+            QVERIFY2(why.find("starting from") != std::string::npos, why.c_str());
+        QVERIFY2(maxMse > TrainConfig::kRecoveryWorseFloor && maxMse < c.failureMse, qPrintable(QString::number(maxMse)));
+        QCOMPARE(model.trainedScales(), 0);
+    }
+
     void coarsestScaleHasItsOwnIterations()
     {
         TrainConfig q = TrainConfig::preset("quick");
