@@ -12,11 +12,44 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <new>
 #include <stdexcept>
 
 using namespace pgcn;
+
+namespace {
+
+/**
+ * Trains `c` on the test pattern, whose coarsest scale must fail on every attempt:
+ * each retry names `retryReason`, the final error `finalReason`, and no scale is
+ * kept. `progress` sees every report.
+ */
+void expectCoarsestScaleFails(const TrainConfig &c, const std::string &retryReason, const std::string &finalReason,
+                              const std::function<void(const TrainProgress &)> &progress)
+{
+    PyramidModel model(test::patternImage(24, 20), c);
+    std::vector<std::string> reasons;
+    TrainCallbacks cb;
+    cb.retrying = [&](int scale, int, const std::string &why) {
+        QCOMPARE(scale, 0);
+        reasons.push_back(why);
+    };
+    cb.progress = progress;
+    try {
+        train(model, cb);
+        QFAIL("a failed scale was accepted");
+    } catch (const TrainingDiverged &e) {
+        QVERIFY2(std::string(e.what()).find(finalReason) != std::string::npos, e.what());
+    }
+    QCOMPARE(int(reasons.size()), TrainConfig::kDivergenceRetries);
+    for (const auto &why : reasons)
+        QVERIFY2(why.find(retryReason) != std::string::npos, why.c_str());
+    QCOMPARE(model.trainedScales(), 0);
+}
+
+} // namespace
 
 /** A tiny end-to-end training run (algorithm.md §4) and what it must achieve. */
 class TestTraining : public QObject
@@ -229,30 +262,13 @@ private Q_SLOTS:
         TrainConfig c = test::tinyConfig(6);
         c.noiseStart = 5.0;
         c.noiseDecayIters = 1000000;
-        PyramidModel model(test::patternImage(24, 20), c);
-        std::vector<std::string> reasons;
         double lastSaturation = 0, lastMse = 0;
-        TrainCallbacks cb;
-        cb.retrying = [&](int scale, int, const std::string &why) {
-            QCOMPARE(scale, 0);
-            reasons.push_back(why);
-        };
-        cb.progress = [&](const TrainProgress &p) {
+        expectCoarsestScaleFails(c, "saturated", "collapsed", [&](const TrainProgress &p) {
             lastSaturation = p.saturation;
             lastMse = p.recoveryMse;
-        };
-        try {
-            train(model, cb);
-            QFAIL("a collapsed scale was accepted");
-        } catch (const TrainingDiverged &e) {
-            QVERIFY2(std::string(e.what()).find("collapsed") != std::string::npos, e.what());
-        }
-        QCOMPARE(int(reasons.size()), TrainConfig::kDivergenceRetries);
-        for (const auto &why : reasons)
-            QVERIFY2(why.find("saturated") != std::string::npos, why.c_str());
+        });
         QVERIFY2(lastSaturation > 0.5, qPrintable(QString::number(lastSaturation)));
         QVERIFY(lastMse < c.failureMse); // the paper's signal alone would have passed it
-        QCOMPARE(model.trainedScales(), 0);
 
         // The same run without the noise: nothing saturates, the scale is kept.
         TrainConfig ok = test::tinyConfig(6);
@@ -274,26 +290,10 @@ private Q_SLOTS:
         TrainConfig c = test::tinyConfig(6);
         c.stepSize = 3.0;
         c.lrStart = c.lrEnd = 0.05;
-        PyramidModel model(test::patternImage(24, 20), c);
-        std::vector<std::string> reasons;
         double maxMse = 0;
-        TrainCallbacks cb;
-        cb.retrying = [&](int scale, int, const std::string &why) {
-            QCOMPARE(scale, 0);
-            reasons.push_back(why);
-        };
-        cb.progress = [&](const TrainProgress &p) { maxMse = std::max(maxMse, p.recoveryMse); };
-        try {
-            train(model, cb);
-            QFAIL("a failed recovery was accepted");
-        } catch (const TrainingDiverged &e) {
-            QVERIFY2(std::string(e.what()).find("starting from") != std::string::npos, e.what());
-        }
-        QCOMPARE(int(reasons.size()), TrainConfig::kDivergenceRetries);
-        for (const auto &why : reasons)
-            QVERIFY2(why.find("starting from") != std::string::npos, why.c_str());
+        expectCoarsestScaleFails(c, "starting from", "starting from",
+                                 [&](const TrainProgress &p) { maxMse = std::max(maxMse, p.recoveryMse); });
         QVERIFY2(maxMse > TrainConfig::kRecoveryWorseFloor && maxMse < c.failureMse, qPrintable(QString::number(maxMse)));
-        QCOMPARE(model.trainedScales(), 0);
     }
 
     void coarsestScaleHasItsOwnIterations()

@@ -33,8 +33,11 @@ TrainSettings TrainSettings::fromVariant(const QVariantMap &map)
     s.langevinSteps = map.value(QStringLiteral("langevinSteps"), p.langevinSteps).toInt();
     s.device = map.value(QStringLiteral("device"), s.device).toString();
     s.precision = map.value(QStringLiteral("precision"), s.precision).toString();
-    if (!QStringList{QStringLiteral("auto"), QStringLiteral("fp32"), QStringLiteral("tf32"), QStringLiteral("bf16")}.contains(s.precision))
+    try {
+        parsePrecision(s.precision.toStdString()); // the engine's names are the valid ones
+    } catch (const InvalidArgument &) {
         s.precision = QStringLiteral("auto");
+    }
     s.seed = map.value(QStringLiteral("seed")).toString().toULongLong();
     s.configText = map.value(QStringLiteral("configText")).toString();
     return s;
