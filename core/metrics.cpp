@@ -62,7 +62,7 @@ at::Tensor quantiles(const at::Tensor &sorted, int64_t k)
 
 } // namespace
 
-double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdOptions &o)
+double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdOptions &o, std::vector<double> *perLevel)
 {
     if (image.dim() != 4 || reference.dim() != 4 || image.size(1) != 3 || reference.size(1) != 3)
         throw InvalidArgument("patchSwd expects [1,3,H,W] images");
@@ -75,6 +75,8 @@ double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdO
     const size_t levels = std::min(la.size(), lb.size());
     const int dim = 3 * o.patch * o.patch;
     double total = 0;
+    if (perLevel)
+        perLevel->clear();
     for (size_t l = 0; l < levels; ++l) {
         at::Tensor pa = patches(la[l], o.patch, o.maxPatches, gen);
         at::Tensor pb = patches(lb[l], o.patch, o.maxPatches, gen);
@@ -89,7 +91,10 @@ double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdO
         const at::Tensor sa = std::get<0>(at::matmul(pa, dirs).sort(0));
         const at::Tensor sb = std::get<0>(at::matmul(pb, dirs).sort(0));
         const int64_t k = std::min(sa.size(0), sb.size(0));
-        total += (quantiles(sa, k) - quantiles(sb, k)).abs().mean().item<double>();
+        const double term = (quantiles(sa, k) - quantiles(sb, k)).abs().mean().item<double>();
+        total += term;
+        if (perLevel)
+            perLevel->push_back(1000.0 * term);
     }
     return 1000.0 * total / double(levels);
 }

@@ -23,8 +23,12 @@ struct SwdOptions
  * by the reference's per-channel statistics, projected on random unit
  * directions, sorted and quantile-matched; the mean absolute difference of
  * the sorted projections, averaged over levels, times 1000. Lower = closer.
+ * perLevel, when given, receives each level's term (times 1000), finest
+ * band first and the low-pass image (colours, layout) last; their mean is
+ * the result.
  */
-double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdOptions &options = {});
+double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdOptions &options = {},
+                std::vector<double> *perLevel = nullptr);
 
 /**
  * SinGAN's diversity: per-pixel standard deviation across samples

@@ -332,6 +332,7 @@ struct RunResult
     double bigSeconds = 0, bigPeakMiB = 0;                             ///< --big
     double swdMean = 0, swdSe = 0; ///< mean patch-SWD of the samples and its standard error
     std::vector<double> swds;      ///< each sample's patch-SWD, in seed order
+    std::vector<double> swdLevels; ///< the samples' mean patch-SWD per Laplacian level, finest first
     std::vector<double> recoveryPerScale; ///< the recovery chain's MSE against the real image after each scale
 };
 
@@ -350,8 +351,14 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     const auto xs = sample(model, req, opt);
     const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
     r.swds.clear();
-    for (const auto &x : xs)
-        r.swds.push_back(patchSwd(x, real));
+    r.swdLevels.clear();
+    for (const auto &x : xs) {
+        std::vector<double> levels;
+        r.swds.push_back(patchSwd(x, real, {}, &levels));
+        r.swdLevels.resize(levels.size(), 0.0);
+        for (size_t l = 0; l < levels.size(); ++l)
+            r.swdLevels[l] += levels[l] / double(xs.size());
+    }
     const double n = double(r.swds.size());
     r.swd = median(r.swds);
     r.swdMean = std::accumulate(r.swds.begin(), r.swds.end(), 0.0) / n;
@@ -510,6 +517,8 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
     m.recoveryMse = med([](const RunResult &r) { return r.recoveryMse; });
     for (size_t s = 0; s < rs.front().recoveryPerScale.size(); ++s)
         m.recoveryPerScale.push_back(med([s](const RunResult &r) { return r.recoveryPerScale[s]; }));
+    for (size_t l = 0; l < rs.front().swdLevels.size(); ++l)
+        m.swdLevels.push_back(med([l](const RunResult &r) { return r.swdLevels[l]; }));
     if (all)
         *all = rs;
     return m;
@@ -531,7 +540,7 @@ std::string qualityJsonMembers(const RunResult &r)
 {
     std::ostringstream s;
     s << "\"swd_median\":" << r.swd << ",\"swd_mean\":" << r.swdMean << ",\"swd_mean_se\":" << r.swdSe
-      << ",\"diversity\":" << r.diversity << ",\"recovery_mse\":" << r.recoveryMse
+      << ",\"swd_levels_mean\":" << jsonList(r.swdLevels) << ",\"diversity\":" << r.diversity << ",\"recovery_mse\":" << r.recoveryMse
       << ",\"recovery_mse_per_scale\":" << jsonList(r.recoveryPerScale);
     return s.str();
 }
@@ -550,6 +559,10 @@ std::string resultJson(const RunResult &r)
 void printQuality(const RunResult &r, int nSamples)
 {
     std::printf("patch-SWD (median/%d) %8.1f   (mean %.1f +- %.1f standard error)\n", nSamples, r.swd, r.swdMean, r.swdSe);
+    std::printf("  mean per level       ");
+    for (double v : r.swdLevels)
+        std::printf(" %.1f", v);
+    std::printf("   (fine band ... low-pass)\n");
     std::printf("diversity             %8.3f\n", r.diversity);
     std::printf("recovery MSE          %8.4f   (after each scale:", r.recoveryMse);
     for (double v : r.recoveryPerScale)
@@ -766,7 +779,13 @@ int swdFolders(int argc, char **argv)
     std::map<std::string, std::string> reals;
     for (const auto &e : fs::directory_iterator(argv[2]))
         reals[e.path().stem().string()] = e.path().string();
-    std::vector<std::pair<std::string, double>> rows;
+    struct Row
+    {
+        std::string name;
+        double swd;
+        std::vector<double> levels; ///< finest band first, low-pass last
+    };
+    std::vector<Row> rows;
     for (const auto &e : fs::directory_iterator(argv[3])) {
         const auto it = reals.find(e.path().stem().string());
         if (it == reals.end() || !isSupportedImageExtension(e.path().string()))
@@ -775,25 +794,45 @@ int swdFolders(int argc, char **argv)
         at::Tensor real = imageToTensor(loadImage(it->second));
         // Score at the fake's resolution, as the published samples are.
         real = resizeImage(real, fake.size(2), fake.size(3));
-        rows.push_back({it->first, patchSwd(fake, real)});
+        Row r{it->first, 0.0, {}};
+        r.swd = patchSwd(fake, real, {}, &r.levels);
+        rows.push_back(std::move(r));
     }
     std::sort(rows.begin(), rows.end(), [](auto &a, auto &b) {
-        return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
+        return a.name.size() != b.name.size() ? a.name.size() < b.name.size() : a.name < b.name;
     });
+    // The levels say which band differs: fine texture (level 0) or colours and layout (the last).
+    std::printf("%-12s %8s   per level: fine ... low-pass\n", "image", "patch-SWD");
     std::vector<double> v;
+    std::vector<double> levelSum;
     Json j;
-    std::string list = "{";
-    for (const auto &[k, s] : rows) {
-        std::printf("%-12s %8.1f\n", k.c_str(), s);
-        v.push_back(s);
-        list += (list.size() > 1 ? "," : "") + std::string("\"") + k + "\":" + std::to_string(s);
+    std::string list = "{", levelList = "{";
+    for (const auto &r : rows) {
+        std::printf("%-12s %8.1f  ", r.name.c_str(), r.swd);
+        for (size_t l = 0; l < r.levels.size(); ++l) {
+            std::printf(" %8.1f", r.levels[l]);
+            if (levelSum.size() <= l)
+                levelSum.push_back(0.0);
+            levelSum[l] += r.levels[l];
+        }
+        std::printf("\n");
+        v.push_back(r.swd);
+        list += (list.size() > 1 ? "," : "") + std::string("\"") + r.name + "\":" + std::to_string(r.swd);
+        levelList += (levelList.size() > 1 ? "," : "") + std::string("\"") + r.name + "\":" + jsonList(r.levels);
     }
     double mean = 0;
     for (double x : v)
         mean += x;
     mean /= std::max<size_t>(1, v.size());
-    std::printf("%-12s %8.1f\n%-12s %8.1f\n", "mean", mean, "median", median(v));
+    std::printf("%-12s %8.1f  ", "mean", mean);
+    for (double &s : levelSum) {
+        s /= double(std::max<size_t>(1, rows.size()));
+        std::printf(" %8.1f", s);
+    }
+    std::printf("\n%-12s %8.1f\n", "median", median(v));
     j.raw("swd", list + "}");
+    j.raw("swd_levels", levelList + "}");
+    j.raw("mean_levels", jsonList(levelSum));
     j.num("mean", mean);
     j.num("median", median(v));
     writeJson(arg(argc, argv, "json", ""), j);

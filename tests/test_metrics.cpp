@@ -69,6 +69,24 @@ private Q_SLOTS:
         QVERIFY2(dRedraw * 2 < dBlur, qPrintable(QStringLiteral("redrawn %1, blurred %2").arg(dRedraw).arg(dBlur)));
     }
 
+    void levelsSayWhichBandDiffers()
+    {
+        // The per-level terms average to the score; fine grain shows in the
+        // finest band, a colour cast in the low-pass level.
+        const at::Tensor x = texture(5, 96, 96);
+        at::manual_seed(11);
+        const at::Tensor grainy = (x + 0.15 * at::randn_like(x)).clamp(-1, 1);
+        const at::Tensor cast = (x + at::tensor({0.3f, -0.2f, 0.0f}).view({1, 3, 1, 1})).clamp(-1, 1);
+        std::vector<double> g, c;
+        const double dGrain = patchSwd(grainy, x, {}, &g), dCast = patchSwd(cast, x, {}, &c);
+        QCOMPARE(int(g.size()), 3);
+        QCOMPARE(int(c.size()), 3);
+        QVERIFY(std::abs((g[0] + g[1] + g[2]) / 3 - dGrain) < 1e-6 * dGrain);
+        QVERIFY(std::abs((c[0] + c[1] + c[2]) / 3 - dCast) < 1e-6 * dCast);
+        QVERIFY2(g[0] > 10 * g[2], qPrintable(QStringLiteral("grain: fine %1, low-pass %2").arg(g[0]).arg(g[2])));
+        QVERIFY2(c[2] > 10 * c[0], qPrintable(QStringLiteral("cast: fine %1, low-pass %2").arg(c[0]).arg(c[2])));
+    }
+
     void sizesMayDiffer()
     {
         // A sample of another size (the image tiled 2x1) is compared by its patch distribution.
