@@ -28,7 +28,7 @@ int receptiveField(const TrainConfig &cfg, const Size2 &sz)
     return 2 * int(cfg.channelsFor(sz.longSide()).size()) + 1;
 }
 
-/** Pixels of one training window with its context ring (see Windows). */
+/** Pixels of one training window with its context ring (see WindowBatch). */
 double windowPixels(const TrainConfig &cfg, const Size2 &sz)
 {
     const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
@@ -57,39 +57,6 @@ double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
     return perIt * cfg.iterationsAt(scale);
 }
 
-/** Training windows (see TrainingWindow) at random positions, stacked. */
-struct Windows
-{
-    at::Tensor init, obs, z;          ///< synthesis starts (with ring), real crops, recovery starts (with ring)
-    at::Tensor synWeight, recWeight;  ///< per-patch weights of the energy map for the two chains
-    int margin = 0;
-};
-
-/** One synthesis window per batch row of initP; nRec real crops with recovery windows at the same places. */
-Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, int nRec, int field,
-                   Rng &rng)
-{
-    const int64_t H = obsP.size(2), W = obsP.size(3);
-    const int64_t ch = std::min<int64_t>(crop, H), cw = std::min<int64_t>(crop, W);
-    std::vector<at::Tensor> syn, synW, obs, rec, recW;
-    int margin = 0;
-    for (int64_t i = 0; i < initP.size(0); ++i) {
-        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
-        const TrainingWindow w = cutWindow(initP.slice(0, i, i + 1), y, x, ch, cw, field);
-        syn.push_back(w.pixels);
-        synW.push_back(w.weight);
-        margin = w.margin;
-    }
-    for (int i = 0; i < nRec; ++i) {
-        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
-        const TrainingWindow w = cutWindow(zP, y, x, ch, cw, field);
-        obs.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
-        rec.push_back(w.pixels);
-        recW.push_back(w.weight);
-    }
-    return {at::cat(syn), at::cat(obs), at::cat(rec), at::cat(synW), at::cat(recW), margin};
-}
-
 /**
  * The synthesis chains (noisy) and the recovery chains (noise 0) of one
  * iteration. While both run they are one batch: one gradient call per step
@@ -99,7 +66,7 @@ Windows cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Te
  * own would; rows are independent, so each group's result is the same as
  * when run alone (up to the convolutions' summation order).
  */
-std::pair<at::Tensor, at::Tensor> runChains(const Windows &win, const std::vector<at::Tensor> &frozen,
+std::pair<at::Tensor, at::Tensor> runChains(const WindowBatch &win, const std::vector<at::Tensor> &frozen,
                                             const LangevinParams &synP, const LangevinParams &recP, Rng &rng,
                                             const std::atomic<bool> *cancel)
 {
@@ -245,11 +212,14 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     init = drawCoarse(B); // the reference schedule: every coarser chain, every iteration
                 }
             }
-            Windows win;
-            if (crop)
+            WindowBatch win;
+            if (crop) {
                 win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, cfg.recoveryBatch, receptiveField(cfg, sz), rng);
-            else
-                win = {padImage(init, pad), obsP, zP, {}, {}, 0};
+            } else {
+                win.init = padImage(init, pad);
+                win.obs = obsP;
+                win.z = zP;
+            }
 
             const auto frozen = net->frozenWeights();
             auto inner = [&](const at::Tensor &x) { return win.margin > 0 ? cropPad(x, win.margin) : x; };
@@ -264,8 +234,11 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             const at::Tensor syn = inner(synOut), rec = inner(recOut);
 
             // One forward for all three groups: one power iteration per training step.
-            const int64_t nObs = win.obs.size(0), nSyn = syn.size(0);
-            const at::Tensor energy = net->forward(at::cat({win.obs, syn, rec}));
+            // With windows the real side is every real crop cut this iteration: where the
+            // recovery windows are and where the synthesis windows are (see WindowBatch).
+            const at::Tensor allObs = win.obsAtSyn.defined() ? at::cat({win.obs, win.obsAtSyn}) : win.obs;
+            const int64_t nObs = allObs.size(0), nSyn = syn.size(0);
+            const at::Tensor energy = net->forward(at::cat({allObs, syn, rec}));
             const at::Tensor eObs = energy.slice(0, 0, nObs).mean();
             const at::Tensor eSyn = energy.slice(0, nObs, nObs + nSyn).mean();
             const at::Tensor eRec = energy.slice(0, nObs + nSyn).mean();

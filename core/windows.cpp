@@ -1,6 +1,9 @@
 #include "windows.h"
 
+#include "runtime.h"
+
 #include <algorithm>
+#include <vector>
 
 namespace pgcn {
 
@@ -23,6 +26,38 @@ TrainingWindow cutWindow(const at::Tensor &padded, int64_t y, int64_t x, int64_t
     const at::Tensor vy = (iy >= 0).logical_and(iy + field <= H).to(at::kFloat);
     const at::Tensor vx = (ix >= 0).logical_and(ix + field <= W).to(at::kFloat);
     return {pixels, at::outer(vy, vx).view({1, 1, mh, mw}), int(m)};
+}
+
+WindowBatch cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at::Tensor &zP, int crop, int nRec,
+                       int field, Rng &rng)
+{
+    const int64_t H = obsP.size(2), W = obsP.size(3);
+    const int64_t ch = std::min<int64_t>(crop, H), cw = std::min<int64_t>(crop, W);
+    std::vector<at::Tensor> syn, synW, obsAtSyn, obs, rec, recW;
+    WindowBatch b;
+    for (int64_t i = 0; i < initP.size(0); ++i) {
+        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
+        const TrainingWindow w = cutWindow(initP.slice(0, i, i + 1), y, x, ch, cw, field);
+        syn.push_back(w.pixels);
+        synW.push_back(w.weight);
+        obsAtSyn.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
+        b.margin = w.margin;
+    }
+    for (int i = 0; i < nRec; ++i) {
+        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
+        const TrainingWindow w = cutWindow(zP, y, x, ch, cw, field);
+        obs.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
+        rec.push_back(w.pixels);
+        recW.push_back(w.weight);
+        b.margin = w.margin;
+    }
+    b.init = at::cat(syn);
+    b.synWeight = at::cat(synW);
+    b.obsAtSyn = at::cat(obsAtSyn);
+    b.obs = at::cat(obs);
+    b.z = at::cat(rec);
+    b.recWeight = at::cat(recW);
+    return b;
 }
 
 } // namespace pgcn

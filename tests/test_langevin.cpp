@@ -150,6 +150,40 @@ private Q_SLOTS:
         }
     }
 
+    void windowBatchPairsRealCropsWithTheSynthesisWindows()
+    {
+        // Starts that are the real image itself, each row shifted by a constant and
+        // the recovery start by another: every window's crop is then the real crop of
+        // its own place plus that constant, so the real crops must be cut where the
+        // synthesis (and recovery) windows were.
+        at::manual_seed(2);
+        const at::Tensor obs = at::rand({1, 3, 30, 26}) * 2 - 1;
+        const at::Tensor shifts = at::arange(4, at::kFloat).view({4, 1, 1, 1}) + 10;
+        const at::Tensor init = obs + shifts, z = obs - 20;
+        Rng rng(5, at::kCPU);
+        const int crop = 9, field = 5;
+        const WindowBatch b = cutWindows(init, obs, z, crop, 3, field, rng);
+        const int m = b.margin;
+        QCOMPARE(m, field - 1);
+        QCOMPARE(b.init.sizes(), (at::IntArrayRef{4, 3, crop + 2 * m, crop + 2 * m}));
+        QCOMPARE(b.obsAtSyn.sizes(), (at::IntArrayRef{4, 3, crop, crop}));
+        QCOMPARE(b.obs.sizes(), (at::IntArrayRef{3, 3, crop, crop}));
+        QCOMPARE(b.z.sizes(), (at::IntArrayRef{3, 3, crop + 2 * m, crop + 2 * m}));
+        auto inner = [m](const at::Tensor &t) { return t.slice(2, m, t.size(2) - m).slice(3, m, t.size(3) - m); };
+        QVERIFY(at::allclose(inner(b.init), b.obsAtSyn + shifts, 0, 1e-5));
+        QVERIFY(at::allclose(inner(b.z), b.obs - 20, 0, 1e-5));
+        // the places differ from window to window (not every crop cut at one spot)
+        QVERIFY(!at::equal(b.obsAtSyn[0], b.obsAtSyn[1]) || !at::equal(b.obsAtSyn[1], b.obsAtSyn[2]));
+        // and a real crop is a real crop: each one occurs in the image
+        for (int64_t i = 0; i < 4; ++i) {
+            bool found = false;
+            for (int64_t y = 0; y + crop <= 30 && !found; ++y)
+                for (int64_t x = 0; x + crop <= 26 && !found; ++x)
+                    found = at::equal(obs.slice(2, y, y + crop).slice(3, x, x + crop), b.obsAtSyn.slice(0, i, i + 1));
+            QVERIFY(found);
+        }
+    }
+
     void energyGradientMatchesAutograd()
     {
         // The written-out backward pass against LibTorch's autograd, with per-patch weights and a batch.
