@@ -236,9 +236,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             // One forward for all three groups: one power iteration per training step.
             // With windows the real side is every real crop cut this iteration: where the
             // recovery windows are and where the synthesis windows are (see WindowBatch).
-            const at::Tensor allObs = win.obsAtSyn.defined() ? at::cat({win.obs, win.obsAtSyn}) : win.obs;
-            const int64_t nObs = allObs.size(0), nSyn = syn.size(0);
-            const at::Tensor energy = net->forward(at::cat({allObs, syn, rec}));
+            std::vector<at::Tensor> groups{win.obs};
+            if (win.obsAtSyn.defined())
+                groups.push_back(win.obsAtSyn);
+            const int64_t nObs = win.obs.size(0) + (win.obsAtSyn.defined() ? win.obsAtSyn.size(0) : 0), nSyn = syn.size(0);
+            groups.push_back(syn);
+            groups.push_back(rec);
+            const at::Tensor energy = net->forward(at::cat(groups));
             const at::Tensor eObs = energy.slice(0, 0, nObs).mean();
             const at::Tensor eSyn = energy.slice(0, nObs, nObs + nSyn).mean();
             const at::Tensor eRec = energy.slice(0, nObs + nSyn).mean();

@@ -324,6 +324,24 @@ TrainConfig configFromArgs(int argc, char **argv)
     return cfg;
 }
 
+/** Element-wise mean of per-level patch-SWD lists (finest first); lists may be shorter for small images. */
+std::vector<double> meanPerLevel(const std::vector<std::vector<double>> &lists)
+{
+    std::vector<double> sum, count;
+    for (const auto &levels : lists)
+        for (size_t l = 0; l < levels.size(); ++l) {
+            if (sum.size() <= l) {
+                sum.push_back(0.0);
+                count.push_back(0.0);
+            }
+            sum[l] += levels[l];
+            count[l] += 1.0;
+        }
+    for (size_t l = 0; l < sum.size(); ++l)
+        sum[l] /= count[l];
+    return sum;
+}
+
 struct RunResult
 {
     std::vector<double> scaleSeconds;
@@ -351,14 +369,10 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     const auto xs = sample(model, req, opt);
     const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
     r.swds.clear();
-    r.swdLevels.clear();
-    for (const auto &x : xs) {
-        std::vector<double> levels;
-        r.swds.push_back(patchSwd(x, real, {}, &levels));
-        r.swdLevels.resize(levels.size(), 0.0);
-        for (size_t l = 0; l < levels.size(); ++l)
-            r.swdLevels[l] += levels[l] / double(xs.size());
-    }
+    std::vector<std::vector<double>> levels(xs.size());
+    for (size_t i = 0; i < xs.size(); ++i)
+        r.swds.push_back(patchSwd(xs[i], real, {}, &levels[i]));
+    r.swdLevels = meanPerLevel(levels);
     const double n = double(r.swds.size());
     r.swd = median(r.swds);
     r.swdMean = std::accumulate(r.swds.begin(), r.swds.end(), 0.0) / n;
@@ -804,18 +818,15 @@ int swdFolders(int argc, char **argv)
     // The levels say which band differs: fine texture (level 0) or colours and layout (the last).
     std::printf("%-12s %8s   per level: fine ... low-pass\n", "image", "patch-SWD");
     std::vector<double> v;
-    std::vector<double> levelSum;
+    std::vector<std::vector<double>> levels;
     Json j;
     std::string list = "{", levelList = "{";
     for (const auto &r : rows) {
         std::printf("%-12s %8.1f  ", r.name.c_str(), r.swd);
-        for (size_t l = 0; l < r.levels.size(); ++l) {
-            std::printf(" %8.1f", r.levels[l]);
-            if (levelSum.size() <= l)
-                levelSum.push_back(0.0);
-            levelSum[l] += r.levels[l];
-        }
+        for (double t : r.levels)
+            std::printf(" %8.1f", t);
         std::printf("\n");
+        levels.push_back(r.levels);
         v.push_back(r.swd);
         list += (list.size() > 1 ? "," : "") + std::string("\"") + r.name + "\":" + std::to_string(r.swd);
         levelList += (levelList.size() > 1 ? "," : "") + std::string("\"") + r.name + "\":" + jsonList(r.levels);
@@ -824,15 +835,14 @@ int swdFolders(int argc, char **argv)
     for (double x : v)
         mean += x;
     mean /= std::max<size_t>(1, v.size());
+    const std::vector<double> levelMean = meanPerLevel(levels);
     std::printf("%-12s %8.1f  ", "mean", mean);
-    for (double &s : levelSum) {
-        s /= double(std::max<size_t>(1, rows.size()));
-        std::printf(" %8.1f", s);
-    }
+    for (double t : levelMean)
+        std::printf(" %8.1f", t);
     std::printf("\n%-12s %8.1f\n", "median", median(v));
     j.raw("swd", list + "}");
     j.raw("swd_levels", levelList + "}");
-    j.raw("mean_levels", jsonList(levelSum));
+    j.raw("mean_levels", jsonList(levelMean));
     j.num("mean", mean);
     j.num("median", median(v));
     writeJson(arg(argc, argv, "json", ""), j);
