@@ -239,7 +239,10 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             std::vector<at::Tensor> groups{win.obs};
             if (win.obsAtSyn.defined())
                 groups.push_back(win.obsAtSyn);
-            const int64_t nObs = win.obs.size(0) + (win.obsAtSyn.defined() ? win.obsAtSyn.size(0) : 0), nSyn = syn.size(0);
+            int64_t nObs = 0;
+            for (const at::Tensor &g : groups)
+                nObs += g.size(0);
+            const int64_t nSyn = syn.size(0);
             groups.push_back(syn);
             groups.push_back(rec);
             const at::Tensor energy = net->forward(at::cat(groups));

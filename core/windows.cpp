@@ -35,22 +35,20 @@ WindowBatch cutWindows(const at::Tensor &initP, const at::Tensor &obsP, const at
     const int64_t ch = std::min<int64_t>(crop, H), cw = std::min<int64_t>(crop, W);
     std::vector<at::Tensor> syn, synW, obsAtSyn, obs, rec, recW;
     WindowBatch b;
-    for (int64_t i = 0; i < initP.size(0); ++i) {
+    // A window at a random place in `from`, and the real crop at that place.
+    auto cut = [&](const at::Tensor &from, std::vector<at::Tensor> &pixels, std::vector<at::Tensor> &weight,
+                   std::vector<at::Tensor> &real) {
         const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
-        const TrainingWindow w = cutWindow(initP.slice(0, i, i + 1), y, x, ch, cw, field);
-        syn.push_back(w.pixels);
-        synW.push_back(w.weight);
-        obsAtSyn.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
+        const TrainingWindow w = cutWindow(from, y, x, ch, cw, field);
+        pixels.push_back(w.pixels);
+        weight.push_back(w.weight);
+        real.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
         b.margin = w.margin;
-    }
-    for (int i = 0; i < nRec; ++i) {
-        const int64_t y = rng.index(H - ch + 1), x = rng.index(W - cw + 1);
-        const TrainingWindow w = cutWindow(zP, y, x, ch, cw, field);
-        obs.push_back(obsP.slice(2, y, y + ch).slice(3, x, x + cw));
-        rec.push_back(w.pixels);
-        recW.push_back(w.weight);
-        b.margin = w.margin;
-    }
+    };
+    for (int64_t i = 0; i < initP.size(0); ++i)
+        cut(initP.slice(0, i, i + 1), syn, synW, obsAtSyn);
+    for (int i = 0; i < nRec; ++i)
+        cut(zP, rec, recW, obs);
     b.init = at::cat(syn);
     b.synWeight = at::cat(synW);
     b.obsAtSyn = at::cat(obsAtSyn);
