@@ -79,14 +79,17 @@ const char *kTrainHelp =
     "  --scales N             number of scales\n"
     "  --iters N              iterations per scale (lr and noise schedules follow)\n"
     "  --coarse-iters N       iterations at the coarsest scale (0 = as --iters)\n"
+    "  --window-iters N       iterations at the scales trained on windows (0 = as --iters)\n"
     "  --langevin-steps N     Langevin steps per scale (the coarsest gets twice as many)\n"
     "  --step-size F          Langevin step size (default 0.01)\n"
     "  --batch N              synthesis chains per iteration\n"
     "  --coarse-batch N       synthesis chains per iteration at the coarsest scale (0 = as --batch)\n"
+    "  --window-batch N       synthesis windows per iteration at the windowed scales (0 = as --batch)\n"
     "  --crop N               train on N-pixel windows at larger scales (0 = whole image)\n"
     "  --bank N               coarse samples drawn once per scale (0 = reference schedule)\n"
     "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
+    "  --window-lr F          initial learning rate at the windowed scales (0 = as --lr)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
     "  --precision P          on a GPU: auto (default: fp32 training, tf32 sampling),\n"
     "                         fp32, tf32, or bf16 chains\n"
@@ -282,8 +285,8 @@ void saveTrainedModel(const PyramidModel &model, const std::string &out)
 int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
-           {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "langevin-steps", "step-size", "batch", "coarse-batch", "crop",
-            "bank", "lr", "coarse-lr", "device", "precision", "threads", "seed", "snapshots"},
+           {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "window-iters", "langevin-steps", "step-size", "batch",
+            "coarse-batch", "window-batch", "crop", "bank", "lr", "coarse-lr", "window-lr", "device", "precision", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kTrainHelp;
@@ -304,6 +307,8 @@ int cmdTrain(int argc, char **argv)
         cfg.setIterations(a.integer("iters", cfg.iterations, 1, 1000000));
     if (a.has("coarse-iters"))
         cfg.coarseIterations = a.integer("coarse-iters", cfg.coarseIterations, 0, 1000000);
+    if (a.has("window-iters"))
+        cfg.windowIterations = a.integer("window-iters", cfg.windowIterations, 0, 1000000);
     if (a.has("langevin-steps")) {
         cfg.stepsPerScale = a.integer("langevin-steps", cfg.stepsPerScale, 1, 10000);
         cfg.stepsCoarsest = 2 * cfg.stepsPerScale;
@@ -312,6 +317,7 @@ int cmdTrain(int argc, char **argv)
     cfg.stepSize = a.real("step-size", cfg.stepSize, 1e-6, 10);
     cfg.batchSize = a.integer("batch", cfg.batchSize, 1, 256);
     cfg.coarseBatch = a.integer("coarse-batch", cfg.coarseBatch, 0, 256);
+    cfg.windowBatch = a.integer("window-batch", cfg.windowBatch, 0, 256);
     cfg.cropSize = a.integer("crop", cfg.cropSize, 0, 4096);
     cfg.bankSize = a.integer("bank", cfg.bankSize, 0, 4096);
     if (a.has("lr")) {
@@ -320,6 +326,7 @@ int cmdTrain(int argc, char **argv)
         cfg.lrEnd = cfg.lrStart * ratio;
     }
     cfg.coarseLr = a.real("coarse-lr", cfg.coarseLr, 0, 0.1);
+    cfg.windowLr = a.real("window-lr", cfg.windowLr, 0, 0.1);
     cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
     cfg.validate();
 

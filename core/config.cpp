@@ -27,23 +27,39 @@ double TrainConfig::learningRate(int it) const
     return (lrStart - lrEnd) * (1.0 - t) + lrEnd;
 }
 
-namespace {
-/** Iteration `it` of scale s mapped onto the schedule of `iterations` (the coarsest scale may have more). */
-int scheduleIteration(const TrainConfig &c, int scale, int it)
+int TrainConfig::batchAt(int scale, bool windowed) const
 {
-    return int(std::lround(double(it) * c.iterations / c.iterationsAt(scale)));
+    if (scale == 0 && coarseBatch > 0)
+        return coarseBatch;
+    return windowed && windowBatch > 0 && scale != 0 ? windowBatch : batchSize;
+}
+
+int TrainConfig::iterationsAt(int scale, bool windowed) const
+{
+    if (scale == 0 && coarseIterations > 0)
+        return coarseIterations;
+    return windowed && windowIterations > 0 && scale != 0 ? windowIterations : iterations;
+}
+
+namespace {
+/** Iteration `it` of scale s mapped onto the schedule of `iterations` (a scale may have more or fewer). */
+int scheduleIteration(const TrainConfig &c, int scale, bool windowed, int it)
+{
+    return int(std::lround(double(it) * c.iterations / c.iterationsAt(scale, windowed)));
 }
 } // namespace
 
-double TrainConfig::learningRateAt(int scale, int it) const
+double TrainConfig::learningRateAt(int scale, bool windowed, int it) const
 {
-    const double lr = learningRate(scheduleIteration(*this, scale, it));
-    return scale == 0 && coarseLr > 0 ? lr * (coarseLr / lrStart) : lr;
+    const double lr = learningRate(scheduleIteration(*this, scale, windowed, it));
+    if (scale == 0)
+        return coarseLr > 0 ? lr * (coarseLr / lrStart) : lr;
+    return windowed && windowLr > 0 ? lr * (windowLr / lrStart) : lr;
 }
 
-double TrainConfig::trainingNoiseAt(int scale, int it) const
+double TrainConfig::trainingNoiseAt(int scale, bool windowed, int it) const
 {
-    return trainingNoise(scheduleIteration(*this, scale, it));
+    return trainingNoise(scheduleIteration(*this, scale, windowed, it));
 }
 
 double TrainConfig::trainingNoise(int it) const
@@ -62,6 +78,8 @@ void TrainConfig::setIterations(int iters)
         lrDecayIters = int(std::lround(lrDecayIters * f));
         if (coarseIterations > 0)
             coarseIterations = std::max(1, int(std::lround(coarseIterations * f)));
+        if (windowIterations > 0)
+            windowIterations = std::max(1, int(std::lround(windowIterations * f)));
         if (bankRefresh > 0)
             bankRefresh = std::max(1, int(std::lround(bankRefresh * f)));
     }
@@ -97,6 +115,8 @@ void TrainConfig::validate() const
     require(noiseStart >= 0 && noiseStart < 10, "Langevin noise must be in [0, 10) (got " + num(noiseStart) + ")");
     require(lrStart > 0 && lrStart < 1 && lrEnd > 0 && lrEnd <= lrStart, "learning rates must satisfy 0 < end <= start < 1");
     require(coarseLr == 0 || (coarseLr > 0 && coarseLr < 1), "coarsest-scale learning rate must be 0 (as the others) or in (0, 1) (got " + num(coarseLr) + ")");
+    require(windowIterations >= 0 && windowIterations <= 1000000, "windowed-scale iterations must be between 0 and 1000000 (got " + std::to_string(windowIterations) + ")");
+    require(windowLr == 0 || (windowLr > 0 && windowLr < 1), "windowed-scale learning rate must be 0 (as the others) or in (0, 1) (got " + num(windowLr) + ")");
     require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
     require(recoveryWeight >= 0 && recoveryWeight <= 100, "recovery weight must be in [0, 100] (got " + num(recoveryWeight) + ")");
     require(recoveryDownscale > 0 && recoveryDownscale <= 1, "recovery downscale must be in (0, 1] (got " + num(recoveryDownscale) + ")");
@@ -105,6 +125,7 @@ void TrainConfig::validate() const
     require(batchSize >= 1 && batchSize <= 256, "batch size must be between 1 and 256 (got " + std::to_string(batchSize) + ")");
     require(coarseBatch >= 0 && coarseBatch <= 256, "coarsest-scale batch must be between 0 (as the others) and 256 (got " + std::to_string(coarseBatch) + ")");
     require(recoveryBatch >= 1 && recoveryBatch <= 256, "recovery batch must be between 1 and 256 (got " + std::to_string(recoveryBatch) + ")");
+    require(windowBatch >= 0 && windowBatch <= 256, "windowed-scale batch must be between 0 (as the others) and 256 (got " + std::to_string(windowBatch) + ")");
     require(bankSize >= 0 && bankSize <= 4096, "bank size must be between 0 and 4096 (got " + std::to_string(bankSize) + ")");
     require(bankRefresh >= 0, "bank refresh must be >= 0");
     require(cropSize == 0 || (cropSize >= 2 * pad + 1 && cropSize <= 4096),
@@ -138,7 +159,9 @@ std::string TrainConfig::toText() const
       << "iterations=" << iterations << '\n' << "coarseIterations=" << coarseIterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
       << "coarseLr=" << num(coarseLr) << '\n' << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
       << "recoveryWeight=" << num(recoveryWeight) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
-      << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "coarseBatch=" << coarseBatch << '\n' << "recoveryBatch=" << recoveryBatch << '\n' << "bankSize=" << bankSize << '\n'
+      << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "coarseBatch=" << coarseBatch << '\n' << "recoveryBatch=" << recoveryBatch << '\n'
+      << "windowIterations=" << windowIterations << '\n' << "windowBatch=" << windowBatch << '\n' << "windowLr=" << num(windowLr) << '\n'
+      << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
       << "seed=" << seed << '\n';
     if (!stepFactors.empty())
@@ -187,7 +210,8 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         getd("coarseLr", c.coarseLr);
         getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight);
         getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
-        geti("batchSize", c.batchSize); geti("coarseBatch", c.coarseBatch); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize); geti("bankRefresh", c.bankRefresh);
+        geti("batchSize", c.batchSize); geti("coarseBatch", c.coarseBatch); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize);
+        geti("windowIterations", c.windowIterations); geti("windowBatch", c.windowBatch); getd("windowLr", c.windowLr); geti("bankRefresh", c.bankRefresh);
         geti("cropSize", c.cropSize);
         int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
         getl("stepFactors", c.stepFactors);

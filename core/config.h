@@ -51,6 +51,9 @@ struct TrainConfig
     int batchSize = 1;          ///< synthesis chains per iteration
     int coarseBatch = 0;        ///< synthesis chains per iteration at the coarsest scale (0 = batchSize)
     int recoveryBatch = 1;      ///< recovery windows per iteration when training on windows
+    int windowIterations = 0;   ///< iterations at the scales trained on windows (0 = iterations)
+    int windowBatch = 0;        ///< synthesis windows per iteration there (0 = batchSize)
+    double windowLr = 0;        ///< initial lr there (its decay keeps end/start); 0 = lrStart
     int bankSize = 0;           ///< coarse samples drawn once per scale (0 = re-run coarser chains every iteration)
     int bankRefresh = 0;        ///< redraw the bank every N iterations (0 = never)
     int cropSize = 0;           ///< train on random padded windows of this size at scales larger than it (0 = whole image)
@@ -92,13 +95,19 @@ struct TrainConfig
     double learningRate(int it) const;
     /** Langevin noise during training at iteration `it` (linear decay to 0). */
     double trainingNoise(int it) const;
+    /*
+     * A scale's own schedule. Three kinds of scale can differ: the coarsest (coarse*
+     * fields), those trained on windows (`windowed`, decided by the trainer from the
+     * scale's size and cropSize; window* fields) and the rest (whole images). The
+     * coarsest scale's fields win when it is also windowed.
+     */
     /** Synthesis chains per iteration at scale s. */
-    int batchAt(int scale) const { return scale == 0 && coarseBatch > 0 ? coarseBatch : batchSize; }
+    int batchAt(int scale, bool windowed) const;
     /** Iterations at scale s. */
-    int iterationsAt(int scale) const { return scale == 0 && coarseIterations > 0 ? coarseIterations : iterations; }
-    /** learningRate / trainingNoise with the schedule stretched to scale s's iterations (and coarseLr at scale 0). */
-    double learningRateAt(int scale, int it) const;
-    double trainingNoiseAt(int scale, int it) const;
+    int iterationsAt(int scale, bool windowed) const;
+    /** learningRate / trainingNoise with the schedule stretched to scale s's iterations (and its own initial lr). */
+    double learningRateAt(int scale, bool windowed, int it) const;
+    double trainingNoiseAt(int scale, bool windowed, int it) const;
     /** Scale the iteration-based schedule (lr and noise decay) to a new iteration count. */
     void setIterations(int iters);
 

@@ -49,12 +49,14 @@ double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
     const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
     double pixels = h * w;
     int chains = 1;
-    if (useWindows(cfg, sz)) {
+    const bool windowed = useWindows(cfg, sz);
+    if (windowed) {
         pixels = windowPixels(cfg, sz);
         chains = cfg.recoveryBatch;
     }
-    const double perIt = pixels * (cfg.stepsAt(scale) * cfg.batchAt(scale) + cfg.recoverySteps * chains + 2.0 * (cfg.batchAt(scale) + 2 * chains));
-    return perIt * cfg.iterationsAt(scale);
+    const int batch = cfg.batchAt(scale, windowed);
+    const double perIt = pixels * (cfg.stepsAt(scale) * batch + cfg.recoverySteps * chains + 2.0 * (batch + 2 * chains));
+    return perIt * cfg.iterationsAt(scale, windowed);
 }
 
 /**
@@ -160,13 +162,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             net->copyFrom(*model.net(s - 1));
         net->to(dev);
         net->train();
+        const bool crop = useWindows(cfg, sz);
         torch::optim::Adam opt(net->parameters(),
-                               torch::optim::AdamOptions(cfg.learningRateAt(s, 0) * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
+                               torch::optim::AdamOptions(cfg.learningRateAt(s, crop, 0) * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
 
         const at::Tensor obs = model.real(s);
         const at::Tensor obsP = padImage(obs, pad), zP = padImage(z, pad);
-        const bool crop = useWindows(cfg, sz);
-        const int B = cfg.batchAt(s);
+        const int B = cfg.batchAt(s, crop);
 
         at::Tensor bank;
         auto drawCoarse = [&](int n) {
@@ -186,13 +188,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         std::vector<double> recentMse, recentSat; // recovery MSE and synthesis saturation of the last measured iterations
         const double realSat = saturation(obs);
         const double startMse = (z - obs).pow(2).mean().item<double>(); // where the recovery chain starts
-        const int iters = cfg.iterationsAt(s);
+        const int iters = cfg.iterationsAt(s, crop);
         for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
-            const double lr = cfg.learningRateAt(s, it) * factor;
+            const double lr = cfg.learningRateAt(s, crop, it) * factor;
             for (auto &group : opt.param_groups())
                 static_cast<torch::optim::AdamOptions &>(group.options()).lr(lr);
-            const double noise = cfg.trainingNoiseAt(s, it);
+            const double noise = cfg.trainingNoiseAt(s, crop, it);
 
             if (s > 0 && cfg.bankSize > 0 && cfg.bankRefresh > 0 && it > 0 && it % cfg.bankRefresh == 0)
                 drawBank();

@@ -613,8 +613,9 @@ std::string configLine(const TrainConfig &c)
 {
     std::ostringstream s;
     s << c.presetName << ": " << c.numScales << " scales, max " << c.maxSize << " px, " << c.iterations
-      << " iterations (" << c.iterationsAt(0) << " at the coarsest), steps " << c.stepsCoarsest << "/" << c.stepsPerScale
-      << ", batch " << c.batchSize << (c.coarseBatch > 0 ? " (" + std::to_string(c.coarseBatch) + " at the coarsest)" : std::string()) << ", bank " << c.bankSize << ", windows " << c.cropSize;
+      << " iterations (" << c.iterationsAt(0, false) << " at the coarsest, " << c.iterationsAt(1, true) << " on windows), steps "
+      << c.stepsCoarsest << "/" << c.stepsPerScale << ", batch " << c.batchSize << " (" << c.batchAt(0, false) << " at the coarsest, "
+      << c.batchAt(1, true) << " on windows), bank " << c.bankSize << ", windows " << c.cropSize;
     return s.str();
 }
 

@@ -1,4 +1,5 @@
 #include "imageio.h"
+#include "model.h"
 #include "testutil.h"
 
 #include <QDir>
@@ -134,6 +135,25 @@ private Q_SLOTS:
         QCOMPARE(run({}).code, 2);
     }
 
+    void scheduleOptionsReachTheModel()
+    {
+        // Every per-scale schedule option lands in the configuration the model file keeps.
+        const QString model = file(QStringLiteral("sched.pgcn"));
+        QStringList args = tinyTrain(model);
+        args << QStringLiteral("--coarse-iters") << QStringLiteral("5") << QStringLiteral("--coarse-batch") << QStringLiteral("3")
+             << QStringLiteral("--coarse-lr") << QStringLiteral("0.0007") << QStringLiteral("--window-iters") << QStringLiteral("6")
+             << QStringLiteral("--window-batch") << QStringLiteral("1") << QStringLiteral("--window-lr") << QStringLiteral("0.0003");
+        const Result r = run(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const TrainConfig c = PyramidModel::load(model.toStdString()).config();
+        QCOMPARE(c.coarseIterations, 5);
+        QCOMPARE(c.coarseBatch, 3);
+        QCOMPARE(c.coarseLr, 0.0007);
+        QCOMPARE(c.windowIterations, 6);
+        QCOMPARE(c.windowBatch, 1);
+        QCOMPARE(c.windowLr, 0.0003);
+    }
+
     void trainSampleReconstructInfo()
     {
         const QString model = file(QStringLiteral("m.pgcn"));
@@ -228,6 +248,9 @@ private Q_SLOTS:
         QTest::newRow("zero scales") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--scales"), QStringLiteral("0")} << 2 << "between 1 and 20";
         QTest::newRow("negative coarse lr") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--coarse-lr"), QStringLiteral("-1")} << 2 << "--coarse-lr";
         QTest::newRow("negative coarse batch") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--coarse-batch"), QStringLiteral("-2")} << 2 << "--coarse-batch";
+        QTest::newRow("negative window lr") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--window-lr"), QStringLiteral("-1")} << 2 << "--window-lr";
+        QTest::newRow("too many windows") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--window-batch"), QStringLiteral("300")} << 2 << "--window-batch";
+        QTest::newRow("negative window iters") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--window-iters"), QStringLiteral("-3")} << 2 << "--window-iters";
         QTest::newRow("unknown preset") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--preset"), QStringLiteral("turbo")} << 1 << "unknown preset";
         QTest::newRow("missing image") << QStringList{QStringLiteral("train"), QStringLiteral("nope.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn")} << 1 << "cannot open image";
         QTest::newRow("not an image") << QStringList{QStringLiteral("train"), QStringLiteral("m.pgcn"), QStringLiteral("-o"), QStringLiteral("x.pgcn")} << 1 << "cannot decode";

@@ -299,13 +299,13 @@ private Q_SLOTS:
     void coarsestScaleHasItsOwnIterations()
     {
         TrainConfig q = TrainConfig::preset("quick");
-        QCOMPARE(q.iterationsAt(0), q.coarseIterations);
-        QCOMPARE(q.iterationsAt(1), q.iterations);
+        QCOMPARE(q.iterationsAt(0, false), q.coarseIterations);
+        QCOMPARE(q.iterationsAt(1, false), q.iterations);
         QVERIFY(q.coarseIterations > q.iterations);
         // The schedule stretches: the coarsest scale's last iteration has the others' final learning rate.
-        QCOMPARE(q.learningRateAt(0, 0), q.lrStart);
-        QCOMPARE(q.learningRateAt(0, q.coarseIterations - 1), q.learningRate(q.iterations - 1));
-        QCOMPARE(q.trainingNoiseAt(0, q.coarseIterations / 2), q.trainingNoise(q.iterations / 2));
+        QCOMPARE(q.learningRateAt(0, false, 0), q.lrStart);
+        QCOMPARE(q.learningRateAt(0, false, q.coarseIterations - 1), q.learningRate(q.iterations - 1));
+        QCOMPARE(q.trainingNoiseAt(0, false, q.coarseIterations / 2), q.trainingNoise(q.iterations / 2));
         // --iters rescales it with the rest; it travels in the model's text.
         q.setIterations(q.iterations / 10);
         QCOMPARE(q.coarseIterations, TrainConfig::preset("quick").coarseIterations / 10);
@@ -329,12 +329,12 @@ private Q_SLOTS:
     {
         TrainConfig c = TrainConfig::preset("quick");
         c.coarseLr = 0;
-        QCOMPARE(c.learningRateAt(0, 0), c.lrStart); // 0 = as the other scales
+        QCOMPARE(c.learningRateAt(0, false, 0), c.lrStart); // 0 = as the other scales
         c.coarseLr = c.lrStart / 4;
-        QCOMPARE(c.learningRateAt(0, 0), c.lrStart / 4);
+        QCOMPARE(c.learningRateAt(0, false, 0), c.lrStart / 4);
         // Its decay keeps the end/start ratio over its own (stretched) iterations.
-        QCOMPARE(c.learningRateAt(0, c.iterationsAt(0) - 1), c.learningRate(c.iterations - 1) / 4);
-        QCOMPARE(c.learningRateAt(1, 0), c.lrStart);
+        QCOMPARE(c.learningRateAt(0, false, c.iterationsAt(0, false) - 1), c.learningRate(c.iterations - 1) / 4);
+        QCOMPARE(c.learningRateAt(1, false, 0), c.lrStart);
         QCOMPARE(TrainConfig::fromText(c.toText()).coarseLr, c.coarseLr);
         for (double bad : {-1e-4, 1.0, std::nan("")}) {
             c.coarseLr = bad;
@@ -344,13 +344,13 @@ private Q_SLOTS:
         // fewer chains per iteration at the finer scales (four at the coarsest).
         const TrainConfig q = TrainConfig::preset("quick"), b = TrainConfig::preset("balanced");
         QCOMPARE(b.presetName, std::string("balanced"));
-        QVERIFY(b.iterationsAt(0) > q.iterationsAt(0));
-        QVERIFY(b.iterationsAt(1) > q.iterationsAt(1));
-        QCOMPARE(b.learningRateAt(0, 0), 4e-4);
-        QCOMPARE(b.learningRateAt(1, 0), 4e-4);
-        QVERIFY(b.learningRateAt(1, 0) < q.learningRateAt(1, 0));
-        QCOMPARE(b.batchAt(0), q.batchAt(0));
-        QVERIFY(b.batchAt(1) < q.batchAt(1));
+        QVERIFY(b.iterationsAt(0, false) > q.iterationsAt(0, false));
+        QVERIFY(b.iterationsAt(1, false) > q.iterationsAt(1, false));
+        QCOMPARE(b.learningRateAt(0, false, 0), 4e-4);
+        QCOMPARE(b.learningRateAt(1, false, 0), 4e-4);
+        QVERIFY(b.learningRateAt(1, false, 0) < q.learningRateAt(1, false, 0));
+        QCOMPARE(b.batchAt(0, false), q.batchAt(0, false));
+        QVERIFY(b.batchAt(1, false) < q.batchAt(1, false));
         QCOMPARE(b.wideChannels, q.wideChannels);
         QCOMPARE(b.stepsPerScale, q.stepsPerScale);
         // The trainer uses it: the progress of scale 0 reports it, scale 1 the usual rate.
@@ -368,10 +368,10 @@ private Q_SLOTS:
     void coarsestScaleHasItsOwnBatch()
     {
         TrainConfig c = test::tinyConfig(4);
-        QCOMPARE(c.batchAt(0), c.batchSize); // 0 = as the other scales
+        QCOMPARE(c.batchAt(0, false), c.batchSize); // 0 = as the other scales
         c.coarseBatch = 3;
-        QCOMPARE(c.batchAt(0), 3);
-        QCOMPARE(c.batchAt(1), c.batchSize);
+        QCOMPARE(c.batchAt(0, false), 3);
+        QCOMPARE(c.batchAt(1, false), c.batchSize);
         QCOMPARE(TrainConfig::fromText(c.toText()).coarseBatch, 3);
         for (int bad : {-1, 257}) {
             TrainConfig d = c;
@@ -390,6 +390,82 @@ private Q_SLOTS:
         const at::Tensor a = coarsest(c), b = coarsest(c), d = coarsest(one);
         QVERIFY(at::equal(a, b));
         QVERIFY((a - d).abs().max().item<double>() > 1e-4);
+    }
+
+    void windowedScalesHaveTheirOwnSchedule()
+    {
+        TrainConfig c = test::tinyConfig(4);
+        c.maxSize = 64;
+        c.minSize = 24;
+        c.cropSize = 21; // scale 1 (64x48) trains on windows, scale 0 on the whole image
+        QCOMPARE(c.iterationsAt(1, true), c.iterations); // 0 = as the other scales
+        QCOMPARE(c.batchAt(1, true), c.batchSize);
+        QCOMPARE(c.learningRateAt(1, true, 0), c.lrStart);
+        c.windowIterations = 7;
+        c.windowBatch = 3;
+        c.windowLr = c.lrStart / 4;
+        QCOMPARE(c.iterationsAt(1, true), 7);
+        QCOMPARE(c.iterationsAt(1, false), c.iterations);
+        QCOMPARE(c.batchAt(1, true), 3);
+        QCOMPARE(c.batchAt(1, false), c.batchSize);
+        QCOMPARE(c.learningRateAt(1, true, 0), c.lrStart / 4);
+        QCOMPARE(c.learningRateAt(1, false, 0), c.lrStart);
+        // Its decay stretches over its own iterations and keeps the end/start ratio.
+        QCOMPARE(c.learningRateAt(1, true, 6), c.learningRate(int(std::lround(6.0 * c.iterations / 7))) / 4);
+        // The coarsest scale keeps its own fields even where it is windowed.
+        c.coarseIterations = 5;
+        QCOMPARE(c.iterationsAt(0, true), 5);
+        QCOMPARE(c.batchAt(0, true), c.batchSize);
+        QCOMPARE(c.learningRateAt(0, true, 0), c.lrStart);
+        c.coarseIterations = 0;
+        // --iters rescales it; it travels in the model's text; bad values are refused.
+        TrainConfig r = c;
+        r.setIterations(2 * c.iterations);
+        QCOMPARE(r.windowIterations, 14);
+        const TrainConfig back = TrainConfig::fromText(c.toText());
+        QCOMPARE(back.windowIterations, 7);
+        QCOMPARE(back.windowBatch, 3);
+        QCOMPARE(back.windowLr, c.windowLr);
+        for (int bad : {-1, 257}) {
+            TrainConfig d = c;
+            d.windowBatch = bad;
+            QVERIFY_THROWS_EXCEPTION(InvalidArgument, d.validate());
+        }
+        for (double bad : {-1e-4, 1.0, std::nan("")}) {
+            TrainConfig d = c;
+            d.windowLr = bad;
+            QVERIFY_THROWS_EXCEPTION(InvalidArgument, d.validate());
+        }
+        TrainConfig d = c;
+        d.windowIterations = -1;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, d.validate());
+
+        // The trainer follows them at the windowed scale only.
+        auto run = [](const TrainConfig &cfg, std::map<int, int> *iters, std::map<int, double> *firstLr) {
+            PyramidModel model(test::patternImage(64, 48), cfg);
+            TrainCallbacks cb;
+            cb.progress = [&](const TrainProgress &p) {
+                if (iters)
+                    (*iters)[p.scale] = p.iterations;
+                if (firstLr)
+                    firstLr->emplace(p.scale, p.learningRate);
+            };
+            train(model, cb);
+            return reconstruct(model);
+        };
+        std::map<int, int> iters;
+        std::map<int, double> firstLr;
+        const at::Tensor a = run(c, &iters, &firstLr);
+        QCOMPARE(iters.at(0), c.iterations);
+        QCOMPARE(iters.at(1), 7);
+        QCOMPARE(firstLr.at(0), c.lrStart);
+        QCOMPARE(firstLr.at(1), c.lrStart / 4);
+        // The windows per iteration change the windowed net (deterministically).
+        TrainConfig one = c;
+        one.windowBatch = 1;
+        const at::Tensor b = run(c, nullptr, nullptr), e = run(one, nullptr, nullptr);
+        QVERIFY(at::equal(a, b));
+        QVERIFY((a - e).abs().max().item<double>() > 1e-4);
     }
 
     void stepFactorsTravelWithTheModel()
