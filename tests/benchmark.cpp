@@ -566,7 +566,10 @@ std::string resultJson(const RunResult &r)
       << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16
       << ",\"train_peak_device_mib\":" << r.trainPeakMiB << ",\"one_sample_peak_device_mib\":" << r.samplePeakMiB
       << ",\"batch16_peak_device_mib\":" << r.batch16PeakMiB << ",\"big_sample_seconds\":" << r.bigSeconds
-      << ",\"big_sample_peak_device_mib\":" << r.bigPeakMiB << ',' << qualityJsonMembers(r) << '}';
+      << ",\"big_sample_peak_device_mib\":" << r.bigPeakMiB << ',' << qualityJsonMembers(r);
+    if (!r.swds.empty()) // a run's own samples (a median over runs has none): pairs with a score of another model
+        s << ",\"swd_per_sample\":" << jsonList(r.swds);
+    s << '}';
     return s.str();
 }
 
