@@ -348,6 +348,9 @@ private Q_SLOTS:
         QVERIFY(b.iterationsAt(1, false) > q.iterationsAt(1, false));
         QCOMPARE(b.learningRateAt(0, false, 0), 4e-4);
         QCOMPARE(b.learningRateAt(1, false, 0), 4e-4);
+        QCOMPARE(b.learningRateAt(3, true, 0), 4e-4); // balanced: the paper's rate on windows too
+        // quick: its windowed scales learn at a quarter of its rate (measured, see config.cpp).
+        QCOMPARE(q.learningRateAt(3, true, 0), q.lrStart / 4);
         QVERIFY(b.learningRateAt(1, false, 0) < q.learningRateAt(1, false, 0));
         QCOMPARE(b.batchAt(0, false), q.batchAt(0, false));
         QVERIFY(b.batchAt(1, false) < q.batchAt(1, false));

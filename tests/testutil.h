@@ -39,6 +39,7 @@ inline TrainConfig tinyConfig(int iterations = 40)
     c.bankSize = 4;
     c.cropSize = 0;
     c.coarseIterations = 0;
+    c.windowLr = 0; // a few iterations at one rate everywhere
     c.setIterations(iterations);
     return c;
 }
