@@ -14,6 +14,19 @@ const std::vector<int> &TrainConfig::channelsFor(int longSide) const
     return longSide < wideThreshold ? narrowChannels : wideChannels;
 }
 
+double TrainConfig::windowPixels(int width, int height) const
+{
+    const double h = height + 2.0 * pad, w = width + 2.0 * pad;
+    const double ring = 2.0 * (receptiveField(std::max(width, height)) - 1);
+    return (std::min<double>(h, cropSize) + ring) * (std::min<double>(w, cropSize) + ring);
+}
+
+bool TrainConfig::windowedAt(int width, int height) const
+{
+    const double h = height + 2.0 * pad, w = width + 2.0 * pad;
+    return cropSize > 0 && windowPixels(width, height) <= 0.5 * h * w;
+}
+
 double TrainConfig::stepSizeAt(int scale) const
 {
     return scale >= 0 && scale < int(stepFactors.size()) ? stepSize * stepFactors[scale] : stepSize;

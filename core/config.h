@@ -87,6 +87,12 @@ struct TrainConfig
 
     /** Channel widths for a scale whose longer side is `longSide`. */
     const std::vector<int> &channelsFor(int longSide) const;
+    /** Receptive field of that scale's net (3x3 valid convolutions). */
+    int receptiveField(int longSide) const { return 2 * int(channelsFor(longSide).size()) + 1; }
+    /** Pixels of one training window with its context ring at a width x height scale (see WindowBatch). */
+    double windowPixels(int width, int height) const;
+    /** Whether a width x height scale trains on windows: only where a window with its ring costs at most half the padded image. */
+    bool windowedAt(int width, int height) const;
     /** Langevin steps of the synthesis chain at scale s. */
     int stepsAt(int scale) const { return scale == 0 ? stepsCoarsest : stepsPerScale; }
     /** Langevin step size at scale s (stepSize times the scale's factor). */

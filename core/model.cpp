@@ -309,10 +309,13 @@ std::string PyramidModel::describe() const
         s << "  scale " << i << ": " << m_geometry.scales[i].width << "x" << m_geometry.scales[i].height << "  channels ";
         for (size_t k = 0; k < c.size(); ++k)
             s << (k ? "," : "") << c[k];
-        s << (i < trainedScales() ? "  trained" : "  untrained") << '\n';
+        const Size2 &sz = m_geometry.scales[i];
+        const bool windowed = m_config.windowedAt(sz.width, sz.height);
+        s << (i < trainedScales() ? "  trained" : "  untrained") << ", " << m_config.iterationsAt(i, windowed)
+          << " iterations, " << m_config.batchAt(i, windowed) << " chains, lr " << m_config.learningRateAt(i, windowed, 0)
+          << (windowed ? ", " + std::to_string(m_config.cropSize) + "-px windows" : std::string(", whole image")) << '\n';
     }
-    s << "iterations:     " << m_config.iterations << " per scale\n"
-      << "langevin steps: " << m_config.stepsCoarsest << " coarsest, " << m_config.stepsPerScale << " others, step "
+    s << "langevin steps: " << m_config.stepsCoarsest << " coarsest, " << m_config.stepsPerScale << " others, step "
       << m_config.stepSize << '\n';
     return s.str();
 }

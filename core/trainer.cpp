@@ -22,36 +22,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/** Receptive field of a scale's net (3x3 valid convolutions). */
-int receptiveField(const TrainConfig &cfg, const Size2 &sz)
-{
-    return 2 * int(cfg.channelsFor(sz.longSide()).size()) + 1;
-}
-
-/** Pixels of one training window with its context ring (see WindowBatch). */
-double windowPixels(const TrainConfig &cfg, const Size2 &sz)
-{
-    const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
-    const double ring = 2.0 * (receptiveField(cfg, sz) - 1);
-    return (std::min<double>(h, cfg.cropSize) + ring) * (std::min<double>(w, cfg.cropSize) + ring);
-}
-
-/** Windows only where a window with its ring costs at most half the padded image. */
-bool useWindows(const TrainConfig &cfg, const Size2 &sz)
-{
-    const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
-    return cfg.cropSize > 0 && windowPixels(cfg, sz) <= 0.5 * h * w;
-}
-
 /** Relative cost of one scale, to turn elapsed time into an ETA. */
 double scaleCost(const TrainConfig &cfg, const Size2 &sz, int scale)
 {
     const double h = sz.height + 2.0 * cfg.pad, w = sz.width + 2.0 * cfg.pad;
     double pixels = h * w;
     int chains = 1;
-    const bool windowed = useWindows(cfg, sz);
+    const bool windowed = cfg.windowedAt(sz.width, sz.height);
     if (windowed) {
-        pixels = windowPixels(cfg, sz);
+        pixels = cfg.windowPixels(sz.width, sz.height);
         chains = cfg.recoveryBatch;
     }
     const int batch = cfg.batchAt(scale, windowed);
@@ -162,7 +141,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             net->copyFrom(*model.net(s - 1));
         net->to(dev);
         net->train();
-        const bool crop = useWindows(cfg, sz);
+        const bool crop = cfg.windowedAt(sz.width, sz.height);
         torch::optim::Adam opt(net->parameters(),
                                torch::optim::AdamOptions(cfg.learningRateAt(s, crop, 0) * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
 
@@ -216,7 +195,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             }
             WindowBatch win;
             if (crop) {
-                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, cfg.recoveryBatch, receptiveField(cfg, sz), rng);
+                win = cutWindows(padImage(init, pad), obsP, zP, cfg.cropSize, cfg.recoveryBatch, cfg.receptiveField(sz.longSide()), rng);
             } else {
                 win.init = padImage(init, pad);
                 win.obs = obsP;

@@ -152,6 +152,11 @@ private Q_SLOTS:
         QCOMPARE(c.windowIterations, 6);
         QCOMPARE(c.windowBatch, 1);
         QCOMPARE(c.windowLr, 0.0003);
+        // info states each scale's own schedule (at 24 px no scale trains on windows).
+        const Result info = run({QStringLiteral("info"), model});
+        QCOMPARE(info.code, 0);
+        QVERIFY2(info.out.contains(QLatin1String("trained, 5 iterations, 3 chains, lr 0.0007, whole image")), qPrintable(info.out));
+        QVERIFY2(info.out.contains(QLatin1String("trained, 4 iterations, ")), qPrintable(info.out));
     }
 
     void trainSampleReconstructInfo()
