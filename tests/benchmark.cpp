@@ -4,7 +4,7 @@
 //                    [--set key=value ...] [--runs N] [--samples N] [--json FILE] [--out DIR]
 //                    [--from MODEL --keep K]
 //       (--out: the first run's samples and model.pgcn)
-//       trains (N runs with seeds 0..N-1; medians reported), then reports time per
+//       trains (N runs with seeds S..S+N-1, S = 0 or --set seed=S; medians reported), then reports time per
 //       scale and in total, one-sample and batch-16 sampling time, peak RSS,
 //       patch-SWD of each of --samples samples (default 32) against the real image
 //       (median, mean and its standard error), diversity and recovery MSE.
@@ -497,13 +497,14 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
     return r;
 }
 
-/** Trains `runs` times (seeds 0..runs-1) and returns the per-field medians. */
+/** Trains `runs` times (seeds s..s+runs-1, s the configuration's seed: 0 unless --set seed=) and returns the per-field medians. */
 RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSamples, const std::string &outDir,
                     std::vector<RunResult> *all = nullptr, const KeptScales &kept = {}, int big = 0)
 {
     std::vector<RunResult> rs;
+    const std::uint64_t firstSeed = cfg.seed;
     for (int k = 0; k < runs; ++k) {
-        cfg.seed = std::uint64_t(k);
+        cfg.seed = firstSeed + std::uint64_t(k);
         rs.push_back(trainOnce(image, cfg, nSamples, k == 0 ? outDir : std::string(), kept, big));
         std::fprintf(stderr, "  run %d/%d: %.1f s, patch-SWD %.1f\n", k + 1, runs, rs.back().trainSeconds, rs.back().swd);
     }
