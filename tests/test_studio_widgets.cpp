@@ -8,6 +8,9 @@
 #include "trainingpanel.h"
 #include "zoomable.h"
 
+#include "config.h"
+#include "errors.h"
+
 #include <QAction>
 #include <QChartView>
 #include <QLineSeries>
@@ -248,6 +251,43 @@ private Q_SLOTS:
         QCOMPARE(panel.settings().iterations, ui::presetSettings(QStringLiteral("paper")).iterations);
         for (int i = 0; i < box->count(); ++i)
             QCOMPARE(box->itemText(i), box->itemData(i).toString());
+    }
+
+    void panelTrainsThePresetItShows()
+    {
+        // An untouched panel trains exactly the preset the CLI trains: every field,
+        // the coarsest scale's Langevin steps and the per-scale schedules included.
+        ui::TrainingPanel panel;
+        auto *box = panel.findChild<QComboBox *>(QStringLiteral("preset"));
+        QVERIFY(box);
+        for (const QString &name : ui::presetNames()) {
+            box->setCurrentIndex(box->findData(name));
+            const TrainConfig shown = ui::trainConfigFor(panel.settings());
+            TrainConfig preset = TrainConfig::preset(name.toStdString());
+            preset.seed = shown.seed;
+            QCOMPARE(QString::fromStdString(shown.toText()), QString::fromStdString(preset.toText()));
+        }
+
+        // Changed fields override: other Langevin steps give the coarsest scale twice
+        // as many (as the CLI's --langevin-steps), other iterations carry the coarsest
+        // and windowed scales' counts along.
+        box->setCurrentIndex(box->findData(QStringLiteral("quick")));
+        const TrainConfig quick = TrainConfig::preset("quick");
+        ui::TrainSettings s = panel.settings();
+        s.langevinSteps = quick.stepsPerScale + 3;
+        s.iterations = 2 * quick.iterations;
+        const TrainConfig changed = ui::trainConfigFor(s);
+        QCOMPARE(changed.stepsPerScale, quick.stepsPerScale + 3);
+        QCOMPARE(changed.recoverySteps, quick.stepsPerScale + 3);
+        QCOMPARE(changed.stepsCoarsest, 2 * (quick.stepsPerScale + 3));
+        QCOMPARE(changed.iterations, 2 * quick.iterations);
+        QCOMPARE(changed.coarseIterations, 2 * quick.coarseIterations);
+
+        // An exact configuration wins over the fields; a broken one is refused.
+        s.configText = QString::fromStdString(quick.toText());
+        QCOMPARE(ui::trainConfigFor(s).stepsCoarsest, quick.stepsCoarsest);
+        s.configText = QStringLiteral("numScales=0\n");
+        QVERIFY_THROWS_EXCEPTION(pgcn::Error, ui::trainConfigFor(s));
     }
 
     void precisionIsASettingForTheGpu()

@@ -56,6 +56,33 @@ TrainSettings presetSettings(const QString &preset)
     return s;
 }
 
+TrainConfig trainConfigFor(const TrainSettings &s)
+{
+    if (!s.configText.isEmpty()) {
+        TrainConfig c = TrainConfig::fromText(s.configText.toStdString());
+        c.validate();
+        return c;
+    }
+    TrainConfig c = TrainConfig::preset(s.preset.toStdString());
+    if (s.maxSize > 0)
+        c.maxSize = s.maxSize;
+    if (s.scales > 0)
+        c.numScales = s.scales;
+    if (s.iterations > 0 && s.iterations != c.iterations)
+        c.setIterations(s.iterations);
+    // Only a changed count overrides: the panel always holds a number, and the
+    // preset's own one must not replace the coarsest scale's own count (quick's 12
+    // made its coarsest scale run 24 steps instead of the preset's).
+    if (s.langevinSteps > 0 && s.langevinSteps != c.stepsPerScale) {
+        c.stepsPerScale = s.langevinSteps;
+        c.stepsCoarsest = 2 * s.langevinSteps;
+        c.recoverySteps = s.langevinSteps;
+    }
+    c.seed = s.seed;
+    c.validate();
+    return c;
+}
+
 QStringList presetNames()
 {
     QStringList names;

@@ -7,6 +7,10 @@
 #include <QVariantMap>
 #include <QVector>
 
+namespace pgcn {
+struct TrainConfig;
+}
+
 namespace pgcn::ui {
 
 /**
@@ -32,6 +36,14 @@ struct TrainSettings
 
 /** The preset's own values, to fill the training panel's fields. */
 TrainSettings presetSettings(const QString &preset);
+/**
+ * The configuration a training with these settings runs: `configText` when set,
+ * else the preset with the fields that differ from the preset's own values.
+ * Langevin steps that differ give the coarsest scale twice as many (as the CLI's
+ * --langevin-steps); the preset's own count leaves its coarsest count alone.
+ * Throws pgcn::InvalidArgument on invalid values.
+ */
+pgcn::TrainConfig trainConfigFor(const TrainSettings &s);
 QStringList presetNames();
 bool cudaPresent();
 /** Sets the engine's CPU thread count once (0: all cores); later calls do nothing. */

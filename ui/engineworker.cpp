@@ -34,30 +34,6 @@ QImage tensorToQImage(const at::Tensor &t)
     return toQImage(tensorToImage(t));
 }
 
-TrainConfig buildConfig(const TrainSettings &s)
-{
-    if (!s.configText.isEmpty()) {
-        TrainConfig c = TrainConfig::fromText(s.configText.toStdString());
-        c.validate();
-        return c;
-    }
-    TrainConfig c = TrainConfig::preset(s.preset.toStdString());
-    if (s.maxSize > 0)
-        c.maxSize = s.maxSize;
-    if (s.scales > 0)
-        c.numScales = s.scales;
-    if (s.iterations > 0 && s.iterations != c.iterations)
-        c.setIterations(s.iterations);
-    if (s.langevinSteps > 0) {
-        c.stepsPerScale = s.langevinSteps;
-        c.stepsCoarsest = 2 * s.langevinSteps;
-        c.recoverySteps = s.langevinSteps;
-    }
-    c.seed = s.seed;
-    c.validate();
-    return c;
-}
-
 QByteArray modelToBytes(const PyramidModel &model)
 {
     // In memory: a full or read-only temporary folder must not lose a finished training.
@@ -325,7 +301,7 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
             if (!resume || !d->model || d->model->isComplete()) {
                 if (source.isNull())
                     throw Error("no image to train on: open an image first");
-                const TrainConfig cfg = buildConfig(settings);
+                const TrainConfig cfg = trainConfigFor(settings);
                 d->model.reset();
                 d->model.emplace(fromQImage(source), cfg);
             }
