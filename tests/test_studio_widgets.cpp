@@ -159,6 +159,29 @@ private Q_SLOTS:
         QVERIFY(!error.isEmpty());
     }
 
+    void galleryShowsANewBatchFromItsFirstImage()
+    {
+        QUndoStack stack;
+        ui::GalleryPanel gallery(&stack);
+        gallery.resize(420, 260);
+        gallery.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&gallery));
+        QVector<ui::GalleryEntry> batch;
+        for (int i = 0; i < 12; ++i)
+            batch.append({test::patternQImage(64, 60), QStringLiteral("old %1").arg(i)});
+        gallery.addEntries(batch);
+        for (auto &e : batch)
+            e.label.replace(QStringLiteral("old"), QStringLiteral("new"));
+        gallery.addEntries(batch);
+        QListWidget *list = gallery.listWidget();
+        QCoreApplication::processEvents();
+        // The batch does not fit: its first image is at the top of the view, whole.
+        const QRect first = list->visualItemRect(list->item(12));
+        QVERIFY2(list->viewport()->rect().contains(first), qPrintable(QStringLiteral("first new item at y %1..%2 of %3")
+                                                                       .arg(first.top()).arg(first.bottom()).arg(list->viewport()->height())));
+        QVERIFY(!list->viewport()->rect().intersects(list->visualItemRect(list->item(0))));
+    }
+
     void chainScrubbing()
     {
         ui::ChainPanel chain;

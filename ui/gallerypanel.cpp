@@ -182,7 +182,9 @@ void GalleryPanel::addEntries(const QVector<GalleryEntry> &entries)
     for (int i = 0; i < entries.size(); ++i)
         rows.append({start + i, entries[i]});
     m_undo->push(new GalleryCommand(this, true, rows, tr("Add %n sample(s)", nullptr, int(entries.size()))));
-    m_list->scrollToBottom();
+    // Show the new batch from its first image (scrolling to the bottom cut its first row off).
+    if (QListWidgetItem *first = m_list->item(start))
+        m_list->scrollToItem(first, QAbstractItemView::PositionAtTop);
 }
 
 void GalleryPanel::removeSelected()
