@@ -113,9 +113,9 @@ public:
     {
         QMetaObject::invokeMethod(worker, [w = worker, settings] { w->generate(settings); }, Qt::QueuedConnection);
     }
-    void load(const QByteArray &bytes)
+    void load(const QByteArray &bytes, const QString &device = QStringLiteral("auto"))
     {
-        QMetaObject::invokeMethod(worker, [w = worker, bytes] { w->loadModel(bytes); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(worker, [w = worker, bytes, device] { w->loadModel(bytes, device); }, Qt::QueuedConnection);
     }
 
     QThread thread;

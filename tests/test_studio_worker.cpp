@@ -192,6 +192,53 @@ private Q_SLOTS:
             QCOMPARE(args.first().value<TrainStatus>().scale, 1); // scale 0 was not trained again
     }
 
+    void reopenedModelSamplesAsBefore()
+    {
+        // A project's model is loaded where the training panel says ("auto": the GPU when
+        // there is one, as its training ran): the same seed then gives the same samples
+        // as before saving.
+        test::WorkerThread wt;
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
+        wt.train(test::patternQImage(), test::tinySettings(10));
+        QVERIFY(finished.wait(test::kJobTimeoutMs));
+        const QByteArray bytes = finished.first().first().value<JobOutcome>().modelBytes;
+        QVERIFY(!bytes.isEmpty());
+        ui::SampleSettings ss;
+        ss.count = 2;
+        ss.seed = 11;
+        ss.randomSeed = false;
+        ss.recordChain = false;
+        const auto samplesOf = [&](test::WorkerThread &w) {
+            QSignalSpy samples(&w.relay, &test::WorkerRelay::samplesReady);
+            QSignalSpy done(&w.relay, &test::WorkerRelay::generationFinished);
+            w.generate(ss);
+            return done.wait(test::kJobTimeoutMs) && !samples.isEmpty() ? samples.first().first().value<QVector<GalleryEntry>>()
+                                                                        : QVector<GalleryEntry>();
+        };
+        const QVector<GalleryEntry> before = samplesOf(wt);
+        QCOMPARE(before.size(), 2);
+
+        test::WorkerThread reopened;
+        QSignalSpy changed(&reopened.relay, &test::WorkerRelay::modelChanged);
+        reopened.load(bytes);
+        QVERIFY(changed.wait(10000));
+        const QVector<GalleryEntry> after = samplesOf(reopened);
+        QCOMPARE(after.size(), 2);
+        for (int i = 0; i < 2; ++i)
+            QCOMPARE(after[i].image, before[i].image);
+
+        // A device this machine lacks is refused with the engine's message, and no model is kept.
+        if (!ui::cudaPresent()) {
+            QSignalSpy failed(&reopened.relay, &test::WorkerRelay::modelLoadFailed);
+            QSignalSpy changed2(&reopened.relay, &test::WorkerRelay::modelChanged);
+            reopened.load(bytes, QStringLiteral("cuda"));
+            QVERIFY(failed.wait(10000));
+            QVERIFY2(failed.first().first().toString().contains(QStringLiteral("no CUDA device")), qPrintable(failed.first().first().toString()));
+            QVERIFY(test::waitForCount(changed2, 1, 10000));
+            QCOMPARE(changed2.first().first().value<ModelInfo>().trainedScales, 0);
+        }
+    }
+
     void failuresComeBackAsOutcomes()
     {
         test::WorkerThread wt;

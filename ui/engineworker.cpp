@@ -361,12 +361,17 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
     Q_EMIT busyChanged(false);
 }
 
-void EngineWorker::loadModel(const QByteArray &modelBytes)
+void EngineWorker::loadModel(const QByteArray &modelBytes, const QString &device, const QString &precision)
 {
     try {
         initRuntime();
         d->model.reset();
-        d->model.emplace(modelFromBytes(modelBytes, at::kCPU));
+        // Where the training panel says (a GPU when there is one, for "auto"): sampling
+        // after reopening a project then runs where it ran before saving, at its speed and
+        // with the same random streams for the same seeds.
+        const at::Device dev = parseDevice(device.toStdString());
+        setPrecision(parsePrecision(precision.toStdString()));
+        d->model.emplace(modelFromBytes(modelBytes, dev));
         Q_EMIT modelChanged(describe(*d->model));
     } catch (const std::exception &e) {
         d->model.reset();
@@ -465,8 +470,7 @@ void EngineWorker::runTask(const TaskRequest &request)
         GenerateOptions opt;
         opt.seed = request.seed;
         opt.cancel = &d->cancel;
-        if (request.kind == TaskRequest::Edit || request.kind == TaskRequest::Harmonize)
-            opt.injectNoise = 0.0; // as the command line does
+        opt.injectNoise = 0.0; // every task starts from the given image as it is, as the command line's do
         const int last = d->model->trainedScales() - 1;
         opt.observer = chain.observer();
         const at::Tensor image = request.image.isNull() ? at::Tensor() : imageToTensor(fromQImage(request.image));

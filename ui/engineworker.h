@@ -44,8 +44,13 @@ public Q_SLOTS:
      * the remaining scales are trained; otherwise a new model is built.
      */
     void startTraining(const QImage &source, const pgcn::ui::TrainSettings &settings, bool resume);
-    /** Replaces the model by a model file's bytes (from a project). */
-    void loadModel(const QByteArray &modelBytes);
+    /**
+     * Replaces the model by a model file's bytes (from a project), on `device`
+     * ("auto", "cpu", "cuda") with `precision` for its sampling, as a training
+     * with those settings would leave it.
+     */
+    void loadModel(const QByteArray &modelBytes, const QString &device = QStringLiteral("auto"),
+                   const QString &precision = QStringLiteral("auto"));
     void unloadModel();
     void generate(const pgcn::ui::SampleSettings &settings);
     void reconstruct();

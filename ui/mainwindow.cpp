@@ -685,7 +685,9 @@ bool MainWindow::openProject(const QString &path)
     m_canvas->setImage(m_source, m_sourceName);
     if (!m_modelBytes.isEmpty()) {
         const QByteArray bytes = m_modelBytes;
-        QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes] { w->loadModel(bytes); }, Qt::QueuedConnection);
+        const QString device = m_modelSettings.device, precision = m_modelSettings.precision;
+        QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
+                                  Qt::QueuedConnection);
     }
     addRecentFile(path);
     setModified(false);
