@@ -5,6 +5,7 @@
 #include "imagecanvas.h"
 #include "mainwindow.h"
 #include "plotpanel.h"
+#include "samplepanel.h"
 #include "trainingpanel.h"
 #include "zoomable.h"
 
@@ -26,6 +27,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -311,6 +313,35 @@ private Q_SLOTS:
         QCOMPARE(ui::trainConfigFor(s).stepsCoarsest, quick.stepsCoarsest);
         s.configText = QStringLiteral("numScales=0\n");
         QVERIFY_THROWS_EXCEPTION(pgcn::Error, ui::trainConfigFor(s));
+    }
+
+    void sampleStartScaleSurvivesReopening()
+    {
+        // A project's sampling settings are restored before its model loads (the box can
+        // only show 1 then): the saved start scale must come back with the model.
+        ui::SamplePanel panel;
+        ui::SampleSettings s = panel.settings();
+        s.startScale = 2; // 0-based: the box shows 3
+        panel.setSettings(s);
+        QCOMPARE(panel.settings().startScale, 2); // saved as chosen even before a model
+        panel.setModel(6, QSize(250, 188));
+        QCOMPARE(panel.settings().startScale, 2);
+
+        // A model with fewer scales shows what fits and keeps the choice for the next one.
+        panel.setModel(2, QSize(40, 30));
+        QCOMPARE(panel.settings().startScale, 1);
+        panel.setModel(0, QSize());
+        panel.setModel(6, QSize(250, 188));
+        QCOMPARE(panel.settings().startScale, 2);
+
+        // A choice made by hand is the new one.
+        auto *box = panel.findChild<QSpinBox *>(QStringLiteral("startScale"));
+        QVERIFY(box);
+        QCOMPARE(box->value(), 3);
+        box->setValue(5);
+        panel.setModel(0, QSize());
+        panel.setModel(6, QSize(250, 188));
+        QCOMPARE(panel.settings().startScale, 4);
     }
 
     void precisionIsASettingForTheGpu()

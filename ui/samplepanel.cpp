@@ -8,6 +8,7 @@
 #include <QIcon>
 #include <QLabel>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QVBoxLayout>
@@ -62,6 +63,7 @@ SamplePanel::SamplePanel(QWidget *parent)
     m_sizeStack->addWidget(factors);
     m_sizeStack->addWidget(pixels);
     m_startScale->setRange(1, 1);
+    m_startScale->setObjectName(QStringLiteral("startScale"));
     m_startScale->setToolTip(tr("1 = everything random; k > 1 keeps the real image's layout from the coarser scales"));
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_randomSeed->setChecked(true);
@@ -99,6 +101,10 @@ SamplePanel::SamplePanel(QWidget *parent)
     connect(m_sizeMode, &QComboBox::currentIndexChanged, this, &SamplePanel::settingsChanged);
     for (QSpinBox *sb : {m_width, m_height, m_startScale})
         connect(sb, &QSpinBox::valueChanged, this, &SamplePanel::settingsChanged);
+    connect(m_startScale, &QSpinBox::valueChanged, this, [this](int v) {
+        if (!m_settingRange)
+            m_startScaleWanted = v;
+    });
     for (QDoubleSpinBox *sb : {m_scaleW, m_scaleH})
         connect(sb, &QDoubleSpinBox::valueChanged, this, &SamplePanel::settingsChanged);
     updateEnabled();
@@ -113,7 +119,9 @@ SampleSettings SamplePanel::settings() const
     s.height = m_height->value();
     s.scaleW = m_scaleW->value();
     s.scaleH = m_scaleH->value();
-    s.startScale = m_startScale->value() - 1;
+    // Without a model the box can only show 1: the choice (from a project or the last
+    // session) is what a save keeps.
+    s.startScale = (m_modelScales > 0 ? m_startScale->value() : m_startScaleWanted) - 1;
     s.seed = quint64(m_seed->value());
     s.randomSeed = m_randomSeed->isChecked();
     s.recordChain = m_record->isChecked();
@@ -130,7 +138,8 @@ void SamplePanel::setSettings(const SampleSettings &s)
         m_height->setValue(s.height);
     m_scaleW->setValue(s.scaleW);
     m_scaleH->setValue(s.scaleH);
-    m_startScale->setValue(s.startScale + 1);
+    m_startScaleWanted = std::max(1, s.startScale + 1);
+    m_startScale->setValue(m_startScaleWanted); // shown once a model has that many scales
     m_seed->setValue(int(std::min<quint64>(s.seed, quint64(std::numeric_limits<int>::max()))));
     m_randomSeed->setChecked(s.randomSeed);
     m_record->setChecked(s.recordChain);
@@ -139,7 +148,13 @@ void SamplePanel::setSettings(const SampleSettings &s)
 void SamplePanel::setModel(int trainedScales, const QSize &finestSize)
 {
     m_haveModel = trainedScales > 0;
-    m_startScale->setRange(1, std::max(1, trainedScales));
+    m_modelScales = std::max(0, trainedScales);
+    {
+        // The range follows the model; the chosen start scale comes back when it fits.
+        const QScopedValueRollback<bool> guard(m_settingRange, true);
+        m_startScale->setRange(1, std::max(1, trainedScales));
+        m_startScale->setValue(m_startScaleWanted);
+    }
     if (finestSize.isValid() && m_sizeMode->currentIndex() == 0) {
         m_width->setValue(finestSize.width());
         m_height->setValue(finestSize.height());

@@ -61,6 +61,9 @@ private:
     QPushButton *m_cancel;
     bool m_busy = false;
     bool m_haveModel = false;
+    int m_modelScales = 0;       ///< scales of the model in hand (0: none yet)
+    int m_startScaleWanted = 1;  ///< the chosen start scale (1-based), kept while a model lacks it
+    bool m_settingRange = false;
 };
 
 } // namespace pgcn::ui
