@@ -385,8 +385,8 @@ int cmdTrain(int argc, char **argv)
         }
     };
     cb.retrying = [&](int s, int attempt, const std::string &why) {
-        std::fprintf(stderr, "%s%s; retrying scale %d with half the learning rate and Langevin step (retry %d of %d)\n",
-                     tty ? "\n" : "", why.c_str(), s + 1, attempt, TrainConfig::kDivergenceRetries);
+        std::fprintf(stderr, "%s%s; retrying it with half the learning rate and Langevin step (retry %d of %d)\n",
+                     tty ? "\n" : "", why.c_str(), attempt, TrainConfig::kDivergenceRetries);
     };
     cb.scaleFinished = [&](int s, const PyramidModel &m) {
         if (snapDir.empty())
@@ -413,6 +413,8 @@ int cmdTrain(int argc, char **argv)
         else if (!isOutOfMemory(e, dev, true, &message))
             throw;
         std::cerr << "\nerror: " << message << '\n';
+        if (dynamic_cast<const TrainingDiverged *>(&e))
+            std::cerr << "try a smaller --lr or --step-size, fewer --langevin-steps, or another --seed\n";
         if (model.trainedScales() > 0) {
             // Keep what was trained, under a name that cannot pass for the finished model.
             const std::string partial = out + ".partial";

@@ -134,6 +134,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         Rng rng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + 17ull + std::uint64_t(attempt) * 104729ull, dev);
         const Size2 sz = geo.scales[s];
         const int pad = cfg.pad;
+        // Messages count scales from 1, as every front end shows them.
+        const std::string scaleName = std::to_string(s + 1) + " of " + std::to_string(S);
 
         EnergyNet net(cfg.channelsFor(sz.longSide()), cfg.initStd);
         net->initialise([&](at::IntArrayRef sizes) { return rng.normal(sizes).to(at::kCPU); }, cfg.initStd);
@@ -243,7 +245,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 const double lossV = loss.item<double>();
                 const double mse = (cropPad(rec, pad) - cropPad(win.obs, pad)).pow(2).mean().item<double>();
                 if (!std::isfinite(lossV) || !std::isfinite(mse))
-                    throw TrainingDiverged(s, "training diverged at scale " + std::to_string(s) + ", iteration " +
+                    throw TrainingDiverged(s, "training diverged at scale " + scaleName + ", iteration " +
                                                   std::to_string(it + 1) + " (non-finite energy)");
                 const double sat = saturation(cropPad(syn, pad));
                 for (auto [list, v] : {std::pair{&recentMse, mse}, std::pair{&recentSat, sat}}) {
@@ -286,15 +288,15 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         }
         const double meanMse = meanOf(recentMse), meanSat = meanOf(recentSat);
         if (meanMse > cfg.failureMse)
-            throw TrainingDiverged(s, "recovery failed at scale " + std::to_string(s) + " (recovery MSE " +
+            throw TrainingDiverged(s, "recovery failed at scale " + scaleName + " (recovery MSE " +
                                           std::to_string(meanMse) + " over the last iterations, limit " +
                                           std::to_string(cfg.failureMse) + ")");
         if (meanMse > std::max(TrainConfig::kRecoveryWorseFactor * startMse, TrainConfig::kRecoveryWorseFloor))
-            throw TrainingDiverged(s, "recovery failed at scale " + std::to_string(s) + " (its chain ends at MSE " +
+            throw TrainingDiverged(s, "recovery failed at scale " + scaleName + " (its chain ends at MSE " +
                                           std::to_string(meanMse) + " from the image over the last iterations, " +
                                           "starting from " + std::to_string(startMse) + ")");
         if (meanSat > realSat + TrainConfig::kSaturationLimit)
-            throw TrainingDiverged(s, "synthesis collapsed at scale " + std::to_string(s) + " (" +
+            throw TrainingDiverged(s, "synthesis collapsed at scale " + scaleName + " (" +
                                           std::to_string(int(std::lround(100 * meanSat))) +
                                           " % of its values saturated at the clamp bounds over the last iterations, "
                                           "the real image " +
@@ -318,8 +320,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 doneCost = doneBefore;
                 if (attempt >= TrainConfig::kDivergenceRetries)
                     throw TrainingDiverged(s, std::string(e.what()) + "; retried " + std::to_string(attempt) +
-                                                  " times with a smaller learning rate and Langevin step. "
-                                                  "The scales before it are kept; try a smaller --lr or --step-size");
+                                                  " times with a smaller learning rate and Langevin step");
                 if (cb.retrying)
                     cb.retrying(s, attempt + 1, e.what());
             }

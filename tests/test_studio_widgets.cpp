@@ -6,6 +6,9 @@
 #include "mainwindow.h"
 #include "plotpanel.h"
 #include "samplepanel.h"
+#include "masklayer.h"
+#include "objectoverlay.h"
+#include "taskpanel.h"
 #include "trainingpanel.h"
 #include "zoomable.h"
 
@@ -342,6 +345,24 @@ private Q_SLOTS:
         panel.setModel(0, QSize());
         panel.setModel(6, QSize(250, 188));
         QCOMPARE(panel.settings().startScale, 4);
+    }
+
+    void taskStartScaleStaysInTheModel()
+    {
+        // The start scale box offers the model's scales only (1-based), with the CLI's
+        // defaults within them.
+        ui::MaskLayer mask;
+        ui::ObjectOverlay object;
+        ui::TaskPanel panel(&mask, &object);
+        panel.setModel(3);
+        auto *box = panel.findChild<QSpinBox *>(QStringLiteral("taskStartScale"));
+        QVERIFY(box);
+        QCOMPARE(box->maximum(), 3);
+        panel.setStartScale(6);
+        QCOMPARE(panel.startScale(), 2);
+        panel.setModel(1);
+        QCOMPARE(box->maximum(), 1);
+        QCOMPARE(panel.startScale(), 0);
     }
 
     void precisionIsASettingForTheGpu()

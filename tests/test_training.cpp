@@ -240,6 +240,8 @@ private Q_SLOTS:
         cb.retrying = [&](int scale, int attempt, const std::string &why) {
             QCOMPARE(scale, 0);
             QVERIFY(why.find("recovery") != std::string::npos);
+            // Named as every front end numbers scales: from 1, of how many.
+            QVERIFY2(why.find("at scale 1 of " + std::to_string(c.numScales) + " ") != std::string::npos, why.c_str());
             attempts.push_back(attempt);
         };
         cb.progress = [&](const TrainProgress &p) {

@@ -134,7 +134,7 @@ JobOutcome guarded(Fn &&job, bool training)
         out.message = QObject::tr("Cancelled.");
     } catch (const TrainingDiverged &e) {
         out.kind = JobOutcome::Failed;
-        out.message = QObject::tr("Training diverged at scale %1: %2").arg(e.scale() + 1).arg(QString::fromUtf8(e.what()));
+        out.message = QObject::tr("Training stopped: %1.").arg(QString::fromUtf8(e.what())); // the message names the scale
         out.hint = QObject::tr("Try fewer Langevin steps or a smaller image, or another seed. "
                                "Finished scales are kept: Start resumes at the failed scale.");
     } catch (const std::bad_alloc &) {

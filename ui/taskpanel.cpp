@@ -104,7 +104,8 @@ TaskPanel::TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent)
     m_kind->addItem(tr("Harmonize (pasted object)"), TaskRequest::Harmonize);
     m_kind->addItem(tr("Style transfer / paint-to-image"), TaskRequest::Inject);
     m_kind->addItem(tr("Super-resolution"), TaskRequest::SuperResolve);
-    m_startScale->setRange(1, 99);
+    m_startScale->setRange(1, 1); // the model's scales, from setModel
+    m_startScale->setObjectName(QStringLiteral("taskStartScale"));
     m_startScale->setToolTip(tr("Scale where the image enters the pyramid (1 = coarsest)"));
     m_factor->setRange(1.01, 16);
     m_factor->setValue(2.0);
@@ -251,6 +252,8 @@ void TaskPanel::setSrSteps(int steps)
 void TaskPanel::setModel(int trainedScales)
 {
     m_trainedScales = trainedScales;
+    // Only the model's scales (an image cannot enter a pyramid where it has none).
+    m_startScale->setRange(1, std::max(1, trainedScales));
     proposeStartScale();
     updateEnabled();
 }
