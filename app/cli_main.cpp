@@ -80,7 +80,7 @@ const char *kTrainHelp =
     "  --iters N              iterations per scale (lr and noise schedules follow)\n"
     "  --coarse-iters N       iterations at the coarsest scale (0 = as --iters)\n"
     "  --window-iters N       iterations at the scales trained on windows (0 = as --iters)\n"
-    "  --langevin-steps N     Langevin steps per scale (the coarsest gets twice as many)\n"
+    "  --langevin-steps N     Langevin steps per scale (the coarsest keeps the preset's ratio: paper 2x, quick 40/12)\n"
     "  --step-size F          Langevin step size (default 0.01)\n"
     "  --batch N              synthesis chains per iteration\n"
     "  --coarse-batch N       synthesis chains per iteration at the coarsest scale (0 = as --batch)\n"
@@ -310,9 +310,7 @@ int cmdTrain(int argc, char **argv)
     if (a.has("window-iters"))
         cfg.windowIterations = a.integer("window-iters", cfg.windowIterations, 0, 1000000);
     if (a.has("langevin-steps")) {
-        cfg.stepsPerScale = a.integer("langevin-steps", cfg.stepsPerScale, 1, 10000);
-        cfg.stepsCoarsest = 2 * cfg.stepsPerScale;
-        cfg.recoverySteps = cfg.stepsPerScale;
+        cfg.setLangevinSteps(a.integer("langevin-steps", cfg.stepsPerScale, 1, 10000));
     }
     cfg.stepSize = a.real("step-size", cfg.stepSize, 1e-6, 10);
     cfg.batchSize = a.integer("batch", cfg.batchSize, 1, 256);

@@ -83,6 +83,15 @@ double TrainConfig::trainingNoise(int it) const
     return noiseStart * (1.0 - t);
 }
 
+void TrainConfig::setLangevinSteps(int steps)
+{
+    if (steps <= 0 || stepsPerScale <= 0)
+        return;
+    stepsCoarsest = std::max(1, int(std::lround(double(stepsCoarsest) * steps / stepsPerScale)));
+    stepsPerScale = steps;
+    recoverySteps = steps;
+}
+
 void TrainConfig::setIterations(int iters)
 {
     if (iterations > 0 && iters > 0) {

@@ -116,6 +116,12 @@ struct TrainConfig
     double trainingNoiseAt(int scale, bool windowed, int it) const;
     /** Scale the iteration-based schedule (lr and noise decay) to a new iteration count. */
     void setIterations(int iters);
+    /**
+     * Langevin steps per scale (synthesis and recovery) = `steps`; the coarsest
+     * scale keeps the configuration's ratio to them (paper 60/30: twice as many,
+     * quick and balanced 40/12), so the preset's own count changes nothing.
+     */
+    void setLangevinSteps(int steps);
 
     /** Throws InvalidArgument naming the first bad field. */
     void validate() const;

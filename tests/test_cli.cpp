@@ -152,6 +152,10 @@ private Q_SLOTS:
         QCOMPARE(c.windowIterations, 6);
         QCOMPARE(c.windowBatch, 1);
         QCOMPARE(c.windowLr, 0.0003);
+        // --langevin-steps 3 on quick (40/12): 3 per scale, 10 at the coarsest.
+        QCOMPARE(c.stepsPerScale, 3);
+        QCOMPARE(c.recoverySteps, 3);
+        QCOMPARE(c.stepsCoarsest, 10);
         // info states each scale's own schedule (at 24 px no scale trains on windows).
         const Result info = run({QStringLiteral("info"), model});
         QCOMPARE(info.code, 0);

@@ -296,18 +296,18 @@ private Q_SLOTS:
             QCOMPARE(QString::fromStdString(shown.toText()), QString::fromStdString(preset.toText()));
         }
 
-        // Changed fields override: other Langevin steps give the coarsest scale twice
-        // as many (as the CLI's --langevin-steps), other iterations carry the coarsest
-        // and windowed scales' counts along.
+        // Changed fields override: other Langevin steps keep the preset's ratio at the
+        // coarsest scale (as the CLI's --langevin-steps), other iterations carry the
+        // coarsest and windowed scales' counts along.
         box->setCurrentIndex(box->findData(QStringLiteral("quick")));
         const TrainConfig quick = TrainConfig::preset("quick");
         ui::TrainSettings s = panel.settings();
-        s.langevinSteps = quick.stepsPerScale + 3;
+        s.langevinSteps = 2 * quick.stepsPerScale;
         s.iterations = 2 * quick.iterations;
         const TrainConfig changed = ui::trainConfigFor(s);
-        QCOMPARE(changed.stepsPerScale, quick.stepsPerScale + 3);
-        QCOMPARE(changed.recoverySteps, quick.stepsPerScale + 3);
-        QCOMPARE(changed.stepsCoarsest, 2 * (quick.stepsPerScale + 3));
+        QCOMPARE(changed.stepsPerScale, 2 * quick.stepsPerScale);
+        QCOMPARE(changed.recoverySteps, 2 * quick.stepsPerScale);
+        QCOMPARE(changed.stepsCoarsest, 2 * quick.stepsCoarsest);
         QCOMPARE(changed.iterations, 2 * quick.iterations);
         QCOMPARE(changed.coarseIterations, 2 * quick.coarseIterations);
 

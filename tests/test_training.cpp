@@ -570,6 +570,27 @@ private Q_SLOTS:
         QCOMPARE(p.trainingNoise(500), 0.005);
         QCOMPARE(p.trainingNoise(2000), 0.0);
     }
+
+    void langevinStepsKeepThePresetsRatio()
+    {
+        // --langevin-steps N (and the studio's field): N per scale and for recovery; the
+        // coarsest scale keeps the preset's ratio, so the preset's own N changes nothing.
+        TrainConfig p = TrainConfig::preset("paper");
+        p.setLangevinSteps(15);
+        QCOMPARE(p.stepsPerScale, 15);
+        QCOMPARE(p.recoverySteps, 15);
+        QCOMPARE(p.stepsCoarsest, 30);
+        const TrainConfig quick = TrainConfig::preset("quick");
+        TrainConfig q = quick;
+        q.setLangevinSteps(quick.stepsPerScale);
+        QCOMPARE(q.toText(), quick.toText());
+        q.setLangevinSteps(6);
+        QCOMPARE(q.stepsCoarsest, 20); // 40 * 6 / 12
+        QCOMPARE(q.recoverySteps, 6);
+        q.setLangevinSteps(1);
+        QCOMPARE(q.stepsCoarsest, 3); // 20 * 1 / 6 = 3.33
+        q.validate();
+    }
 };
 
 QTEST_APPLESS_MAIN(TestTraining)

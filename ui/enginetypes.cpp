@@ -70,14 +70,10 @@ TrainConfig trainConfigFor(const TrainSettings &s)
         c.numScales = s.scales;
     if (s.iterations > 0 && s.iterations != c.iterations)
         c.setIterations(s.iterations);
-    // Only a changed count overrides: the panel always holds a number, and the
-    // preset's own one must not replace the coarsest scale's own count (quick's 12
-    // made its coarsest scale run 24 steps instead of the preset's).
-    if (s.langevinSteps > 0 && s.langevinSteps != c.stepsPerScale) {
-        c.stepsPerScale = s.langevinSteps;
-        c.stepsCoarsest = 2 * s.langevinSteps;
-        c.recoverySteps = s.langevinSteps;
-    }
+    // As the CLI's --langevin-steps: the coarsest scale keeps the preset's ratio, so the
+    // preset's own count (which the panel always holds) changes nothing.
+    if (s.langevinSteps > 0)
+        c.setLangevinSteps(s.langevinSteps);
     c.seed = s.seed;
     c.validate();
     return c;

@@ -39,8 +39,8 @@ TrainSettings presetSettings(const QString &preset);
 /**
  * The configuration a training with these settings runs: `configText` when set,
  * else the preset with the fields that differ from the preset's own values.
- * Langevin steps that differ give the coarsest scale twice as many (as the CLI's
- * --langevin-steps); the preset's own count leaves its coarsest count alone.
+ * Langevin steps go through TrainConfig::setLangevinSteps, as the CLI's
+ * --langevin-steps: the coarsest scale keeps the preset's ratio to them.
  * Throws pgcn::InvalidArgument on invalid values.
  */
 pgcn::TrainConfig trainConfigFor(const TrainSettings &s);
