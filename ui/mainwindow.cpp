@@ -147,7 +147,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_live, &LivePanel::imageClicked, m_canvas, &ImageCanvas::setImage);
     connect(m_chain, &ChainPanel::frameClicked, m_canvas, &ImageCanvas::setImage);
     connect(m_canvas->zoomable(), &Zoomable::scaleChanged, this, [this](qreal s) {
-        m_zoomLabel->setText(QStringLiteral("%1%").arg(qRound(s * 100)));
+        m_zoomLabel->setText(tr("Zoom %1%").arg(qRound(s * 100)));
     });
     connect(m_canvas, &ImageCanvas::imageChanged, this, &MainWindow::updateActions);
     connect(m_training, &TrainingPanel::startRequested, this, &MainWindow::startTraining);
@@ -202,7 +202,7 @@ MainWindow::MainWindow(QWidget *parent)
             loadContentFile(p);
     });
 
-    m_zoomLabel->setText(QStringLiteral("100%"));
+    m_zoomLabel->setText(tr("Zoom 100%"));
     readSettings();
     updateModelStatus();
     updateActions();
