@@ -4,10 +4,10 @@
 #include "gallerypanel.h"
 #include "imagecanvas.h"
 #include "mainwindow.h"
-#include "plotpanel.h"
-#include "samplepanel.h"
 #include "masklayer.h"
 #include "objectoverlay.h"
+#include "plotpanel.h"
+#include "samplepanel.h"
 #include "taskpanel.h"
 #include "trainingpanel.h"
 #include "zoomable.h"
@@ -337,9 +337,21 @@ private Q_SLOTS:
         panel.setModel(6, QSize(250, 188));
         QCOMPARE(panel.settings().startScale, 2);
 
-        // A choice made by hand is the new one.
+        // Restored while a smaller model is in hand (its box showing 1): shown clamped to
+        // 2, the choice kept.
         auto *box = panel.findChild<QSpinBox *>(QStringLiteral("startScale"));
         QVERIFY(box);
+        panel.setModel(2, QSize(40, 30));
+        box->setValue(1);
+        s.startScale = 4;
+        panel.setSettings(s);
+        QCOMPARE(panel.settings().startScale, 1);
+        panel.setModel(6, QSize(250, 188));
+        QCOMPARE(panel.settings().startScale, 4);
+        s.startScale = 2;
+        panel.setSettings(s);
+
+        // A choice made by hand is the new one.
         QCOMPARE(box->value(), 3);
         box->setValue(5);
         panel.setModel(0, QSize());

@@ -139,7 +139,11 @@ void SamplePanel::setSettings(const SampleSettings &s)
     m_scaleW->setValue(s.scaleW);
     m_scaleH->setValue(s.scaleH);
     m_startScaleWanted = std::max(1, s.startScale + 1);
-    m_startScale->setValue(m_startScaleWanted); // shown once a model has that many scales
+    {
+        // Shown once a model has that many scales: the box's clamping must not replace the choice.
+        const QScopedValueRollback<bool> guard(m_settingRange, true);
+        m_startScale->setValue(m_startScaleWanted);
+    }
     m_seed->setValue(int(std::min<quint64>(s.seed, quint64(std::numeric_limits<int>::max()))));
     m_randomSeed->setChecked(s.randomSeed);
     m_record->setChecked(s.recordChain);
