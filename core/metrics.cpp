@@ -7,6 +7,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace pgcn {
 
@@ -106,6 +107,75 @@ double diversity(const std::vector<at::Tensor> &samples, const at::Tensor &refer
     const at::Tensor s = at::cat(samples).to(at::kCPU, at::kFloat);
     const double refStd = reference.to(at::kCPU, at::kFloat).std().item<double>();
     return s.std(0).mean().item<double>() / std::max(1e-8, refStd);
+}
+
+namespace {
+
+/** Phase frequency (cycles per pixel, in [0, 0.5]) of an enlargement from `from` to `to` pixels. */
+double phaseFrequency(int from, int to)
+{
+    const double f = double(from) / double(to);
+    const double frac = f - std::floor(f);
+    return std::min(frac, 1.0 - frac);
+}
+
+/** The grid ratio along the rows of `a` ([H, W], double): see enlargementGrid. Negative when not measured. */
+double gridAlongRows(const at::Tensor &a, double f)
+{
+    const int64_t h = a.size(0);
+    if (h < 32 || f < 0.1)
+        return -1.0;
+    const at::Tensor d = a.slice(0, 2) - 2 * a.slice(0, 1, h - 1) + a.slice(0, 0, h - 2);
+    at::Tensor e = d.pow(2).mean(1);
+    e = (e - e.mean()).contiguous();
+    const int64_t n = e.size(0);
+    const double pi = 3.14159265358979323846;
+    const double *v = e.data_ptr<double>();
+    std::vector<double> windowed(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        windowed[size_t(i)] = v[i] * (0.5 - 0.5 * std::cos(2 * pi * double(i) / double(n - 1)));
+    double peak = 0;
+    std::vector<double> band;
+    for (int64_t k = 0; k <= n / 2; ++k) {
+        const double fk = double(k) / double(n);
+        const bool atPeak = std::abs(fk - f) < 0.012, inBand = fk > 0.1 && std::abs(fk - f) > 0.04;
+        if (!atPeak && !inBand)
+            continue;
+        double re = 0, im = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            const double t = 2 * pi * double(k) * double(i) / double(n);
+            re += windowed[size_t(i)] * std::cos(t);
+            im -= windowed[size_t(i)] * std::sin(t);
+        }
+        const double p = re * re + im * im;
+        if (atPeak)
+            peak = std::max(peak, p);
+        else
+            band.push_back(p);
+    }
+    if (band.empty())
+        return -1.0;
+    std::nth_element(band.begin(), band.begin() + band.size() / 2, band.end());
+    return peak / std::max(1e-300, band[band.size() / 2]);
+}
+
+} // namespace
+
+double enlargementGrid(const at::Tensor &image, int fromHeight, int fromWidth)
+{
+    if (!image.defined() || image.dim() != 4 || image.size(0) != 1 || image.size(1) != 3)
+        throw InvalidArgument("expected one RGB image of shape [1, 3, H, W]");
+    if (fromHeight < 1 || fromWidth < 1)
+        throw InvalidArgument("the enlargement's source size must be positive");
+    at::NoGradGuard ng;
+    const at::Tensor g = image.detach().to(at::kCPU, at::kDouble).mean(1)[0]; // [H, W] grey
+    const double rows = gridAlongRows(g, phaseFrequency(fromHeight, int(g.size(0))));
+    const double cols = gridAlongRows(g.t().contiguous(), phaseFrequency(fromWidth, int(g.size(1))));
+    if (rows < 0 && cols < 0)
+        return 0.0;
+    if (rows < 0 || cols < 0)
+        return std::max(rows, cols);
+    return 0.5 * (rows + cols);
 }
 
 } // namespace pgcn

@@ -36,4 +36,24 @@ double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdO
  */
 double diversity(const std::vector<at::Tensor> &samples, const at::Tensor &reference);
 
+/**
+ * The enlargement grid: how strongly an image repeats the phase cycle of an
+ * enlargement between pyramid scales. A bicubic enlargement by 1.5 copies one
+ * row (column) in three and interpolates the other two, so a sample that keeps
+ * that pattern has rows of unequal sharpness with period 3 (quick's hatching).
+ * For each axis: the second difference across it, its energy per row, and that
+ * profile's periodogram (Hann window); the power at the phase frequency (within
+ * 0.012 cycles per pixel) over the median power of the band from 0.1 to 0.5
+ * cycles per pixel away from it (0.04). The result is the mean of the two axes:
+ * about 1 for photographs (the colosseum 1.5), over 50 for a grid that shows.
+ *
+ * `from` and `to` are the sizes of the enlargement (height and width of the
+ * coarser and the finer scale): its phase advances by from/to source pixels per
+ * output pixel, so the pattern's frequency is that fraction folded into [0, 0.5].
+ * An axis shorter than 32 pixels or whose phase frequency is under 0.1 (an
+ * enlargement by 10/9 or less, or by 10 or more) is not measured;
+ * the result is then the other axis, or 0 when neither is measured.
+ */
+double enlargementGrid(const at::Tensor &image, int fromHeight, int fromWidth);
+
 } // namespace pgcn

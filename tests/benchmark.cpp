@@ -7,7 +7,8 @@
 //       trains (N runs with seeds S..S+N-1, S = 0 or --set seed=S; medians reported), then reports time per
 //       scale and in total, one-sample and batch-16 sampling time, peak RSS,
 //       patch-SWD of each of --samples samples (default 32) against the real image
-//       (median, mean and its standard error), diversity and recovery MSE.
+//       (median, mean and its standard error), diversity, the enlargement grid
+//       (median over the samples, and the real image's) and recovery MSE.
 //       --set overrides any field of the model configuration by its name in the
 //       model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
 //       --from MODEL --keep K keeps MODEL's first K trained scales and trains the
@@ -32,7 +33,7 @@
 //   patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR]
 //       quality of a trained model: patch-SWD of N samples (default 64: single
 //       samples spread widely, so compare means with their standard errors),
-//       diversity and recovery MSE.
+//       diversity, enlargement grid and recovery MSE.
 //   patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
 //       patch-SWD of every FAKE_DIR/<stem>.* against REAL_DIR/<stem>.* (e.g. sigd16).
 //
@@ -352,6 +353,7 @@ struct RunResult
     std::vector<double> swds;      ///< each sample's patch-SWD, in seed order
     std::vector<double> swdLevels; ///< the samples' mean patch-SWD per Laplacian level, finest first
     std::vector<double> recoveryPerScale; ///< the recovery chain's MSE against the real image after each scale
+    double grid = 0, gridReal = 0; ///< enlargementGrid: the samples' median and the real image's (0: one scale)
 };
 
 /**
@@ -381,6 +383,17 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
         sq += (v - r.swdMean) * (v - r.swdMean);
     r.swdSe = n > 1 ? std::sqrt(sq / (n - 1) / n) : 0.0;
     r.diversity = diversity(xs, real);
+    // The hatching that patch-SWD barely sees: the last enlargement's phase cycle in the samples' rows and columns.
+    const auto &scales = model.geometry().scales;
+    r.grid = r.gridReal = 0;
+    if (scales.size() >= 2) {
+        const Size2 from = scales[scales.size() - 2];
+        std::vector<double> grids;
+        for (const auto &x : xs)
+            grids.push_back(enlargementGrid(x, from.height, from.width));
+        r.grid = median(grids);
+        r.gridReal = enlargementGrid(real, from.height, from.width);
+    }
     // The recovery chain, deterministic: its error after each scale shows where a model loses the image.
     GenerateOptions recOpt;
     r.recoveryPerScale.assign(size_t(model.numScales()), 0.0);
@@ -530,6 +543,8 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
     m.swdSe = med([](const RunResult &r) { return r.swdSe; });
     m.diversity = med([](const RunResult &r) { return r.diversity; });
     m.recoveryMse = med([](const RunResult &r) { return r.recoveryMse; });
+    m.grid = med([](const RunResult &r) { return r.grid; });
+    m.gridReal = med([](const RunResult &r) { return r.gridReal; });
     for (size_t s = 0; s < rs.front().recoveryPerScale.size(); ++s)
         m.recoveryPerScale.push_back(med([s](const RunResult &r) { return r.recoveryPerScale[s]; }));
     for (size_t l = 0; l < rs.front().swdLevels.size(); ++l)
@@ -556,7 +571,8 @@ std::string qualityJsonMembers(const RunResult &r)
     std::ostringstream s;
     s << "\"swd_median\":" << r.swd << ",\"swd_mean\":" << r.swdMean << ",\"swd_mean_se\":" << r.swdSe
       << ",\"swd_levels_mean\":" << jsonList(r.swdLevels) << ",\"diversity\":" << r.diversity << ",\"recovery_mse\":" << r.recoveryMse
-      << ",\"recovery_mse_per_scale\":" << jsonList(r.recoveryPerScale);
+      << ",\"recovery_mse_per_scale\":" << jsonList(r.recoveryPerScale) << ",\"grid_median\":" << r.grid
+      << ",\"grid_real\":" << r.gridReal;
     return s.str();
 }
 
@@ -582,6 +598,7 @@ void printQuality(const RunResult &r, int nSamples)
         std::printf(" %.1f", v);
     std::printf("   (fine band ... low-pass)\n");
     std::printf("diversity             %8.3f\n", r.diversity);
+    std::printf("enlargement grid      %8.1f   (median; the real image %.1f; see README)\n", r.grid, r.gridReal);
     std::printf("recovery MSE          %8.4f   (after each scale:", r.recoveryMse);
     for (double v : r.recoveryPerScale)
         std::printf(" %.4f", v);
@@ -738,6 +755,7 @@ int compareBench(int argc, char **argv)
                 a.trainSeconds / std::max(1e-9, b.trainSeconds));
     std::printf("%-22s %14.1f %14.1f %9.2f\n", "patch-SWD (median)", a.swd, b.swd, b.swd / std::max(1e-9, a.swd));
     std::printf("%-22s %14.3f %14.3f\n", "diversity", a.diversity, b.diversity);
+    std::printf("%-22s %14.1f %14.1f\n", "enlargement grid", a.grid, b.grid);
     std::printf("%-22s %14.4f %14.4f\n", "recovery MSE", a.recoveryMse, b.recoveryMse);
     std::printf("%-22s %14.3f %14.3f\n", "one sample s", a.oneSample, b.oneSample);
     std::cout << "\nreference: " << configLine(ref) << "\nours:      " << configLine(ours) << '\n';

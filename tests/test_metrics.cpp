@@ -136,6 +136,34 @@ private Q_SLOTS:
         QVERIFY2(std::abs(got - expected) < 0.02 * expected,
                  qPrintable(QStringLiteral("diversity %1, expected %2").arg(got).arg(expected)));
     }
+
+    void enlargementGridSeesTheBicubicPhaseCycle()
+    {
+        // A bicubic enlargement by 1.5 copies one row and column in three: white noise
+        // enlarged so shows a strong peak at 1/3 cycle per pixel; noise drawn at the
+        // larger size has none. Means over 8 images (one image's ratio of a peak bin to
+        // the band's median spreads like a ratio of exponential variables, expected about 2.6).
+        at::manual_seed(5);
+        double enlarged = 0, direct = 0, elsewhere = 0;
+        for (int i = 0; i < 8; ++i) {
+            const at::Tensor small = at::rand({1, 3, 84, 112}) - 0.5;
+            const at::Tensor big = resizeImage(small, 126, 168);
+            enlarged += enlargementGrid(big, 84, 112) / 8;
+            direct += enlargementGrid(at::rand({1, 3, 126, 168}) - 0.5, 84, 112) / 8;
+            // the same enlarged image looked at for another enlargement's cycle (0.2 cycles per pixel)
+            elsewhere += enlargementGrid(big, 101, 134) / 8;
+        }
+        QVERIFY2(enlarged > 30, qPrintable(QStringLiteral("enlarged noise: %1").arg(enlarged)));
+        QVERIFY2(direct < 6, qPrintable(QStringLiteral("noise at full size: %1").arg(direct)));
+        QVERIFY2(elsewhere < 6, qPrintable(QStringLiteral("enlarged noise, other frequency: %1").arg(elsewhere)));
+        // doubling puts every output pixel a quarter pixel off a source one: no cycle of sharpness
+        QVERIFY(enlargementGrid(resizeImage(at::rand({1, 3, 64, 64}) - 0.5, 128, 128), 64, 64) < 8);
+        // enlargements by 10/9 or less are not measured (phase frequency under 0.1), nor images under 32 px
+        QCOMPARE(enlargementGrid(resizeImage(at::rand({1, 3, 60, 60}) - 0.5, 64, 64), 60, 60), 0.0);
+        QCOMPARE(enlargementGrid(at::rand({1, 3, 20, 20}), 14, 14), 0.0);
+        QVERIFY_EXCEPTION_THROWN(enlargementGrid(at::rand({3, 20, 20}), 14, 14), pgcn::InvalidArgument);
+        QVERIFY_EXCEPTION_THROWN(enlargementGrid(at::rand({1, 3, 40, 40}), 0, 14), pgcn::InvalidArgument);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestMetrics)
