@@ -1,11 +1,16 @@
 #include "studiotestutil.h"
 
 #include "gallerypanel.h"
+#include "imagecanvas.h"
 #include "mainwindow.h"
+#include "masklayer.h"
+#include "objectoverlay.h"
 #include "plotpanel.h"
 #include "project.h"
+#include "taskpanel.h"
 #include "trainingpanel.h"
 
+#include <QBuffer>
 #include <QDataStream>
 #include <QFile>
 #include <QSignalSpy>
@@ -40,7 +45,38 @@ class TestStudioProject : public QObject
         p.gallery = {{test::patternQImage(30, 10), QStringLiteral("wide")}, {test::patternQImage(8, 8), QStringLiteral("small")}};
         p.trainSettings = test::tinySettings(7).toVariant();
         p.sampleSettings = ui::SampleSettings().toVariant();
+        ui::TaskSettings t;
+        t.kind = ui::TaskRequest::Harmonize;
+        t.startHarmonize = 3;
+        t.feather = 7.5;
+        t.paintColor = QStringLiteral("#102030");
+        t.objectX = 4.5;
+        p.taskSettings = t.toVariant();
+        p.canvas = test::patternQImage(26, 18).mirrored(true, false);
+        p.canvasCaption = QStringLiteral("sample 3");
+        p.mask = QImage(26, 18, QImage::Format_Grayscale8);
+        p.mask.fill(0);
+        p.mask.setPixel(5, 6, 200);
+        p.object = QImage(6, 4, QImage::Format_ARGB32);
+        p.object.fill(qRgba(10, 200, 30, 128));
         return p;
+    }
+
+    /** The fields a version-1 file holds, as version 1 wrote them. */
+    static QByteArray version1Bytes(const Project &p)
+    {
+        QByteArray bytes;
+        QDataStream out(&bytes, QIODevice::WriteOnly);
+        out.setVersion(QDataStream::Qt_6_4);
+        QByteArray png;
+        {
+            QBuffer b(&png);
+            b.open(QIODevice::WriteOnly);
+            p.source.save(&b, "PNG");
+        }
+        out << Project::kMagic << quint32(1) << p.sourceName << png << p.model << qint32(0) << qint32(0)
+            << p.trainSettings << p.sampleSettings;
+        return bytes;
     }
 
     static QByteArray contents(const QString &path)
@@ -114,6 +150,20 @@ private Q_SLOTS:
         QCOMPARE(q.gallery[0].label, QStringLiteral("wide"));
         QCOMPARE(q.gallery[0].image.convertToFormat(QImage::Format_RGB888), p.gallery[0].image);
         QCOMPARE(ui::TrainSettings::fromVariant(q.trainSettings).configText, test::tinySettings(7).configText);
+        // The work in progress (version 2).
+        const ui::TaskSettings t = ui::TaskSettings::fromVariant(q.taskSettings);
+        QCOMPARE(t.kind, int(ui::TaskRequest::Harmonize));
+        QCOMPARE(t.startHarmonize, 3);
+        QCOMPARE(t.startEdit, -1);
+        QCOMPARE(t.feather, 7.5);
+        QCOMPARE(t.paintColor, QStringLiteral("#102030"));
+        QCOMPARE(t.objectX, 4.5);
+        QCOMPARE(q.canvas.convertToFormat(QImage::Format_RGB888), p.canvas);
+        QCOMPARE(q.canvasCaption, QStringLiteral("sample 3"));
+        QCOMPARE(q.mask.format(), QImage::Format_Grayscale8);
+        QCOMPARE(q.mask, p.mask);
+        QCOMPARE(q.object.format(), QImage::Format_ARGB32);
+        QCOMPARE(q.object.pixel(2, 1), qRgba(10, 200, 30, 128));
         // Writing goes through QSaveFile: no temporary left behind.
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1);
     }
@@ -133,6 +183,111 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral("version")));
         QVERIFY(q.source.isNull()); // untouched on failure
         QVERIFY(!q.load(QStringLiteral("/nonexistent/x.pgcnproj"), &error));
+    }
+
+    void readsVersion1Files()
+    {
+        // Projects saved before the working image, mask and task settings were kept still open.
+        const Project p = sampleProject();
+        Project q;
+        QString error;
+        QVERIFY2(q.deserialize(version1Bytes(p), &error), qPrintable(error));
+        QCOMPARE(q.source.convertToFormat(QImage::Format_RGB888), p.source);
+        QCOMPARE(q.model, p.model);
+        QCOMPARE(ui::TrainSettings::fromVariant(q.trainSettings).configText, test::tinySettings(7).configText);
+        QVERIFY(q.taskSettings.isEmpty());
+        QVERIFY(q.canvas.isNull());
+        QVERIFY(q.mask.isNull());
+        QVERIFY(q.object.isNull());
+    }
+
+    void rejectsAMaskOfAnotherSize()
+    {
+        Project p = sampleProject();
+        p.mask = QImage(10, 10, QImage::Format_Grayscale8);
+        p.mask.fill(255);
+        Project q;
+        QString error;
+        QVERIFY(!q.deserialize(p.serialize(), &error));
+        QVERIFY2(error.contains(QStringLiteral("mask is 10 x 10, the image 26 x 18")), qPrintable(error));
+        // Without a working image the mask must match the source.
+        p.canvas = QImage();
+        p.mask = QImage(24, 20, QImage::Format_Grayscale8);
+        p.mask.fill(255);
+        QVERIFY2(q.deserialize(p.serialize(), &error), qPrintable(error));
+        QCOMPARE(q.mask.size(), QSize(24, 20));
+        // A task-settings map cut short.
+        const QByteArray good = sampleProject().serialize();
+        QVERIFY(!q.deserialize(good.left(good.size() - 40), &error));
+        QVERIFY2(error.contains(QStringLiteral("truncated or damaged")), qPrintable(error));
+    }
+
+    void workInProgressSavedAndReopened()
+    {
+        // What the user was doing on the canvas comes back with the project: the working image, the
+        // mask, the object being placed and the task panel's choices.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("wip.pgcnproj"));
+        QImage working, mask, object;
+        {
+            MainWindow w;
+            w.setQuiet(true);
+            w.setSourceImage(test::patternQImage(), QStringLiteral("pattern.png"));
+            QVERIFY(!w.isWindowModified());
+            w.maskLayer()->selectRect(QRect(3, 4, 8, 5));
+            QVERIFY(w.isWindowModified()); // a mask is work to save
+            QImage painted(4, 4, QImage::Format_RGB888);
+            painted.fill(QColor(250, 10, 10));
+            w.canvas()->writeImageRect(QRect(1, 1, 4, 4), painted);
+            working = w.canvas()->image();
+            mask = w.maskLayer()->mask();
+            QImage obj(5, 3, QImage::Format_ARGB32);
+            obj.fill(qRgba(0, 0, 255, 90));
+            w.objectOverlay()->setObject(obj);
+            w.objectOverlay()->setCenter(QPointF(7, 8));
+            w.objectOverlay()->setScale(0.75);
+            w.objectOverlay()->setRotation(15);
+            object = w.objectOverlay()->image();
+            ui::TaskSettings t = w.taskPanel()->settings();
+            t.kind = ui::TaskRequest::Inject;
+            t.startInject = 2;
+            t.factor = 3.5;
+            t.feather = 9;
+            t.brushSize = 33;
+            t.paintColor = QStringLiteral("#0a141e");
+            t.heatOpacity = 25;
+            t.objectX = 7;
+            t.objectY = 8;
+            t.objectScale = 0.75;
+            t.objectRotation = 15;
+            w.taskPanel()->setSettings(t);
+            QVERIFY(w.saveProjectTo(path));
+        }
+        MainWindow w;
+        w.setQuiet(true);
+        QVERIFY(w.openProject(path));
+        QVERIFY(!w.isWindowModified());
+        QCOMPARE(w.canvas()->image(), working);
+        QCOMPARE(w.currentProject().source.convertToFormat(QImage::Format_RGB888), test::patternQImage()); // the source stays the source
+        QCOMPARE(w.maskLayer()->mask(), mask);
+        QCOMPARE(w.objectOverlay()->image(), object);
+        QCOMPARE(w.objectOverlay()->center(), QPointF(7, 8));
+        QCOMPARE(w.objectOverlay()->scale(), 0.75);
+        QCOMPARE(w.objectOverlay()->rotation(), 15.0);
+        const ui::TaskSettings t = w.taskPanel()->settings();
+        QCOMPARE(t.kind, int(ui::TaskRequest::Inject));
+        QCOMPARE(t.startInject, 2);
+        QCOMPARE(t.factor, 3.5);
+        QCOMPARE(t.feather, 9.0);
+        QCOMPARE(w.maskLayer()->feather(), 9.0);
+        QCOMPARE(w.maskLayer()->brushSize(), 33);
+        QCOMPARE(w.taskPanel()->paintColor(), QColor(10, 20, 30));
+        QCOMPARE(t.heatOpacity, 25);
+        // A new image is a new session: no mask, no object.
+        w.setSourceImage(test::patternQImage(), QStringLiteral("again.png"));
+        QVERIFY(w.maskLayer()->isEmpty());
+        QVERIFY(w.objectOverlay()->isNull());
+        QVERIFY(w.currentProject().canvas.isNull());
     }
 
     void rejectsHugeCounts()

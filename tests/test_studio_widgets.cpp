@@ -375,6 +375,51 @@ private Q_SLOTS:
         panel.setModel(1);
         QCOMPARE(box->maximum(), 1);
         QCOMPARE(panel.startScale(), 0);
+        // The choice comes back with a model that has it; another task keeps its own.
+        panel.setModel(4);
+        QCOMPARE(panel.startScale(), 2);
+        panel.setKind(ui::TaskRequest::Harmonize);
+        QCOMPARE(panel.startScale(), 2); // harmonize's default
+        panel.setStartScale(3);
+        panel.setKind(ui::TaskRequest::Edit);
+        QCOMPARE(panel.startScale(), 2);
+        panel.setKind(ui::TaskRequest::Harmonize);
+        QCOMPARE(panel.startScale(), 3);
+    }
+
+    void taskSettingsRestoredBeforeTheModel()
+    {
+        // A project's settings arrive before its model is loaded: the chosen start scale must survive
+        // the box's range of one scale, and show once the model is there.
+        ui::MaskLayer mask;
+        ui::ObjectOverlay object;
+        ui::TaskPanel panel(&mask, &object);
+        ui::TaskSettings s;
+        s.kind = ui::TaskRequest::Edit;
+        s.startEdit = 4;
+        s.brushSize = 40;
+        s.hardness = 0.25;
+        s.feather = 12;
+        s.paintColor = QStringLiteral("#00ff00");
+        panel.setSettings(s);
+        QCOMPARE(mask.brushSize(), 40);
+        QCOMPARE(mask.hardness(), 0.25);
+        QCOMPARE(mask.feather(), 12.0);
+        QCOMPARE(panel.paintColor(), QColor(0, 255, 0));
+        panel.setModel(6);
+        QCOMPARE(panel.startScale(), 4);
+        QCOMPARE(panel.settings().startEdit, 4);
+        // Values out of range in a damaged project fall back to the defaults.
+        QVariantMap bad = s.toVariant();
+        bad[QStringLiteral("brushSize")] = 100000;
+        bad[QStringLiteral("factor")] = -3.0;
+        bad[QStringLiteral("paintColor")] = QStringLiteral("not a colour");
+        bad[QStringLiteral("kind")] = 99;
+        const ui::TaskSettings d = ui::TaskSettings::fromVariant(bad);
+        QCOMPARE(d.brushSize, ui::TaskSettings().brushSize);
+        QCOMPARE(d.factor, 2.0);
+        QCOMPARE(d.paintColor, ui::TaskSettings().paintColor);
+        QCOMPARE(d.kind, int(ui::TaskRequest::Edit));
     }
 
     void precisionIsASettingForTheGpu()

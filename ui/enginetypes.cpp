@@ -1,6 +1,9 @@
 #include "enginetypes.h"
 
+#include <QColor>
 #include <QObject>
+
+#include <cmath>
 
 #include "config.h"
 #include "runtime.h"
@@ -125,6 +128,62 @@ SampleSettings SampleSettings::fromVariant(const QVariantMap &map)
     s.seed = map.value(QStringLiteral("seed")).toString().toULongLong();
     s.randomSeed = map.value(QStringLiteral("randomSeed"), s.randomSeed).toBool();
     s.recordChain = map.value(QStringLiteral("recordChain"), s.recordChain).toBool();
+    return s;
+}
+
+QVariantMap TaskSettings::toVariant() const
+{
+    return {{QStringLiteral("kind"), kind},
+            {QStringLiteral("startEdit"), startEdit},
+            {QStringLiteral("startHarmonize"), startHarmonize},
+            {QStringLiteral("startInject"), startInject},
+            {QStringLiteral("factor"), factor},
+            {QStringLiteral("srSteps"), srSteps},
+            {QStringLiteral("brushSize"), brushSize},
+            {QStringLiteral("hardness"), hardness},
+            {QStringLiteral("maskOpacity"), maskOpacity},
+            {QStringLiteral("maskVisible"), maskVisible},
+            {QStringLiteral("feather"), feather},
+            {QStringLiteral("paintColor"), paintColor},
+            {QStringLiteral("heatOpacity"), heatOpacity},
+            {QStringLiteral("objectX"), objectX},
+            {QStringLiteral("objectY"), objectY},
+            {QStringLiteral("objectScale"), objectScale},
+            {QStringLiteral("objectRotation"), objectRotation}};
+}
+
+TaskSettings TaskSettings::fromVariant(const QVariantMap &map)
+{
+    TaskSettings s;
+    auto integer = [&map](const char *key, int def, int lo, int hi) {
+        bool ok = false;
+        const int v = map.value(QLatin1String(key)).toInt(&ok);
+        return ok && v >= lo && v <= hi ? v : def;
+    };
+    auto real = [&map](const char *key, double def, double lo, double hi) {
+        bool ok = false;
+        const double v = map.value(QLatin1String(key)).toDouble(&ok);
+        return ok && std::isfinite(v) && v >= lo && v <= hi ? v : def;
+    };
+    s.kind = integer("kind", s.kind, TaskRequest::Edit, TaskRequest::SuperResolve);
+    s.startEdit = integer("startEdit", s.startEdit, -1, 1000);
+    s.startHarmonize = integer("startHarmonize", s.startHarmonize, -1, 1000);
+    s.startInject = integer("startInject", s.startInject, -1, 1000);
+    s.factor = real("factor", s.factor, 1.01, 16);
+    s.srSteps = integer("srSteps", s.srSteps, 0, 1000);
+    s.brushSize = integer("brushSize", s.brushSize, 1, 500);
+    s.hardness = real("hardness", s.hardness, 0, 1);
+    s.maskOpacity = real("maskOpacity", s.maskOpacity, 0, 1);
+    s.maskVisible = map.value(QStringLiteral("maskVisible"), s.maskVisible).toBool();
+    s.feather = real("feather", s.feather, 0, 200);
+    const QString colour = map.value(QStringLiteral("paintColor")).toString();
+    if (QColor(colour).isValid())
+        s.paintColor = colour;
+    s.heatOpacity = integer("heatOpacity", s.heatOpacity, 0, 100);
+    s.objectX = real("objectX", s.objectX, -100000, 100000);
+    s.objectY = real("objectY", s.objectY, -100000, 100000);
+    s.objectScale = real("objectScale", s.objectScale, 0.01, 100);
+    s.objectRotation = real("objectRotation", s.objectRotation, -360, 360);
     return s;
 }
 

@@ -118,6 +118,37 @@ struct SampleSettings
     static SampleSettings fromVariant(const QVariantMap &map);
 };
 
+/**
+ * The task panel's choices, kept in projects: the task, its start scale per
+ * kind (0-based; -1: the command line's default for that kind), the
+ * super-resolution factor and steps, the mask brush and overlay, the paint
+ * colour, the energy overlay's opacity and the placed object's position.
+ */
+struct TaskSettings
+{
+    int kind = 0;                   ///< TaskRequest::Kind
+    int startEdit = -1;
+    int startHarmonize = -1;
+    int startInject = -1;
+    double factor = 2.0;
+    int srSteps = 0;
+    int brushSize = 12;
+    double hardness = 0.7;
+    double maskOpacity = 0.5;
+    bool maskVisible = true;
+    double feather = 4.0;
+    QString paintColor = QStringLiteral("#c83c28");
+    int heatOpacity = 60;           ///< percent
+    double objectX = 0;
+    double objectY = 0;
+    double objectScale = 1.0;
+    double objectRotation = 0;
+
+    QVariantMap toVariant() const;
+    /** Missing or out-of-range values fall back to the defaults above. */
+    static TaskSettings fromVariant(const QVariantMap &map);
+};
+
 /** One generated image with a caption. */
 struct GalleryEntry
 {

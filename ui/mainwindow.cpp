@@ -139,6 +139,11 @@ MainWindow::MainWindow(QWidget *parent)
             setModified(true);
     });
     connect(m_gallery, &GalleryPanel::entryActivated, this, [this](const GalleryEntry &e) { m_canvas->setImage(e.image, e.label); });
+    // Placing the object is work a project keeps.
+    connect(m_object, &ObjectOverlay::changed, this, [this] {
+        if (!m_source.isNull())
+            setModified(true);
+    });
     connect(m_gallery, &GalleryPanel::statusMessage, this, [this](const QString &m) { statusBar()->showMessage(m, 5000); });
     connect(m_gallery, &GalleryPanel::contentChanged, this, [this] {
         setModified(true);
@@ -647,6 +652,8 @@ void MainWindow::setSourceImage(const QImage &image, const QString &name)
     m_source = image;
     m_sourceName = name;
     m_canvas->setImage(image, name);
+    m_mask->reset(image.size()); // a new image starts without a mask or an object
+    m_object->clear();
     setModified(false);
     updateModelStatus();
     updateActions();
@@ -683,6 +690,18 @@ bool MainWindow::openProject(const QString &path)
     m_gallery->setEntries(p.gallery);
     m_undo->clear();
     m_canvas->setImage(m_source, m_sourceName);
+    if (!p.canvas.isNull())
+        m_canvas->setImage(p.canvas, p.canvasCaption);
+    if (p.mask.isNull())
+        m_mask->reset(m_canvas->image().size());
+    else
+        m_mask->setMask(p.mask); // the same size as the working image (checked when read)
+    if (p.object.isNull())
+        m_object->clear();
+    else
+        m_object->setObject(p.object);
+    if (!p.taskSettings.isEmpty())
+        m_tasks->setSettings(TaskSettings::fromVariant(p.taskSettings));
     if (!m_modelBytes.isEmpty()) {
         const QByteArray bytes = m_modelBytes;
         const QString device = m_modelSettings.device, precision = m_modelSettings.precision;
@@ -709,6 +728,17 @@ Project MainWindow::currentProject() const
     TrainSettings ts = m_modelInfo.numScales > 0 ? m_modelSettings : m_training->settings();
     p.trainSettings = ts.toVariant();
     p.sampleSettings = m_sample->settings().toVariant();
+    p.taskSettings = m_tasks->settings().toVariant();
+    // The work in progress: the working image (when it is not the source), the mask, the object.
+    const QImage working = m_canvas->image();
+    if (!working.isNull() && working != m_source.convertToFormat(working.format())) {
+        p.canvas = working;
+        p.canvasCaption = m_canvas->caption();
+    }
+    if (!m_mask->isEmpty() && m_mask->size() == working.size())
+        p.mask = m_mask->mask();
+    if (!m_object->isNull())
+        p.object = m_object->image();
     return p;
 }
 

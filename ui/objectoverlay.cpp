@@ -28,6 +28,14 @@ void ObjectOverlay::setObject(const QImage &rgb, const QImage &alpha)
     Q_EMIT changed();
 }
 
+void ObjectOverlay::setObject(const QImage &argb)
+{
+    m_image = argb.convertToFormat(QImage::Format_ARGB32);
+    m_scale = 1.0;
+    m_rotation = 0.0;
+    Q_EMIT changed();
+}
+
 void ObjectOverlay::clear()
 {
     m_image = QImage();

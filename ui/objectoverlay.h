@@ -22,6 +22,8 @@ public:
     bool isNull() const { return m_image.isNull(); }
     /** `alpha` (Grayscale8) may be null: the object is then opaque. */
     void setObject(const QImage &rgb, const QImage &alpha);
+    /** The object with its alpha in one image (as image() gives it back); scale 1, no rotation. */
+    void setObject(const QImage &argb);
     void clear();
 
     const QImage &image() const { return m_image; }

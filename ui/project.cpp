@@ -34,6 +34,17 @@ QImage fromPng(const QByteArray &bytes)
     return image;
 }
 
+/** A PNG field that may be empty; false when it holds bytes that do not decode. */
+bool readPng(QDataStream &in, QImage &image)
+{
+    QByteArray bytes;
+    in >> bytes;
+    if (in.status() != QDataStream::Ok)
+        return false;
+    image = fromPng(bytes);
+    return bytes.isEmpty() || !image.isNull();
+}
+
 /**
  * A settings map as `QDataStream << QVariantMap` writes it, accepting only the value types the
  * studio stores. Qt 6.4 reserves whatever element count a list inside a QVariant claims, so a
@@ -90,6 +101,7 @@ QByteArray Project::serialize() const
     for (const GalleryEntry &e : gallery)
         out << e.label << pngBytes(e.image);
     out << trainSettings << sampleSettings;
+    out << taskSettings << canvasCaption << pngBytes(canvas) << pngBytes(mask) << pngBytes(object);
     return bytes;
 }
 
@@ -106,7 +118,7 @@ bool Project::deserialize(const QByteArray &bytes, QString *error)
     in >> magic >> version;
     if (in.status() != QDataStream::Ok || magic != kMagic)
         return fail(QObject::tr("not a patchgencn project file"));
-    if (version != kVersion)
+    if (version != 1 && version != kVersion)
         return fail(QObject::tr("project format version %1 is not supported (this studio reads version %2)")
                         .arg(version)
                         .arg(kVersion));
@@ -151,6 +163,25 @@ bool Project::deserialize(const QByteArray &bytes, QString *error)
     }
     if (!readSettings(in, p.trainSettings) || !readSettings(in, p.sampleSettings))
         return fail(QObject::tr("the project file is truncated or damaged (settings)"));
+    if (version >= 2) {
+        if (!readSettings(in, p.taskSettings))
+            return fail(QObject::tr("the project file is truncated or damaged (task settings)"));
+        in >> p.canvasCaption;
+        if (in.status() != QDataStream::Ok || !readPng(in, p.canvas))
+            return fail(QObject::tr("the project file is truncated or damaged (working image)"));
+        if (!readPng(in, p.mask))
+            return fail(QObject::tr("the project file is truncated or damaged (mask)"));
+        if (!readPng(in, p.object))
+            return fail(QObject::tr("the project file is truncated or damaged (object)"));
+        const QSize working = p.canvas.isNull() ? p.source.size() : p.canvas.size();
+        if (!p.mask.isNull() && p.mask.size() != working)
+            return fail(QObject::tr("the project file is damaged (the mask is %1 x %2, the image %3 x %4)")
+                            .arg(p.mask.width()).arg(p.mask.height()).arg(working.width()).arg(working.height()));
+        if (!p.mask.isNull())
+            p.mask = p.mask.convertToFormat(QImage::Format_Grayscale8);
+        if (!p.object.isNull())
+            p.object = p.object.convertToFormat(QImage::Format_ARGB32);
+    }
     if (!sourcePng.isEmpty() && p.source.isNull())
         return fail(QObject::tr("the project's source image cannot be decoded"));
     *this = p;

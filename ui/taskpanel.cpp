@@ -10,11 +10,15 @@
 #include <QHBoxLayout>
 #include <QPainter>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 #include "masklayer.h"
 #include "objectoverlay.h"
@@ -178,9 +182,12 @@ TaskPanel::TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent)
         const QColor c = QColorDialog::getColor(m_paintColor, this, tr("Paint Colour"));
         if (!c.isValid())
             return;
-        m_paintColor = c;
-        m_colorButton->setIcon(swatch(c));
-        Q_EMIT paintColorChanged(c);
+        setPaintColor(c);
+    });
+    connect(m_startScale, &QSpinBox::valueChanged, this, [this](int v) {
+        const int k = kind();
+        if (!m_settingRange && k != TaskRequest::SuperResolve)
+            m_wantedStart[k] = v - 1;
     });
     connect(m_kind, &QComboBox::currentIndexChanged, this, [this] {
         proposeStartScale();
@@ -249,22 +256,87 @@ void TaskPanel::setSrSteps(int steps)
     m_srSteps->setValue(steps);
 }
 
+void TaskPanel::setPaintColor(const QColor &color)
+{
+    if (!color.isValid() || color == m_paintColor)
+        return;
+    m_paintColor = color;
+    m_colorButton->setIcon(swatch(color));
+    Q_EMIT paintColorChanged(color);
+}
+
+TaskSettings TaskPanel::settings() const
+{
+    TaskSettings s;
+    s.kind = int(kind());
+    s.startEdit = m_wantedStart[TaskRequest::Edit];
+    s.startHarmonize = m_wantedStart[TaskRequest::Harmonize];
+    s.startInject = m_wantedStart[TaskRequest::Inject];
+    s.factor = m_factor->value();
+    s.srSteps = m_srSteps->value();
+    s.brushSize = m_mask->brushSize();
+    s.hardness = m_mask->hardness();
+    s.maskOpacity = m_mask->opacity();
+    s.maskVisible = m_mask->isVisible();
+    s.feather = m_mask->feather();
+    s.paintColor = m_paintColor.name();
+    s.heatOpacity = m_heatOpacity->value();
+    s.objectX = m_object->center().x();
+    s.objectY = m_object->center().y();
+    s.objectScale = m_object->scale();
+    s.objectRotation = m_object->rotation();
+    return s;
+}
+
+void TaskPanel::setSettings(const TaskSettings &s)
+{
+    m_wantedStart[TaskRequest::Edit] = s.startEdit;
+    m_wantedStart[TaskRequest::Harmonize] = s.startHarmonize;
+    m_wantedStart[TaskRequest::Inject] = s.startInject;
+    if (m_kind->findData(s.kind) >= 0 && s.kind != int(kind()))
+        setKind(TaskRequest::Kind(s.kind)); // proposes the kind's start scale
+    else
+        proposeStartScale();
+    m_factor->setValue(s.factor);
+    m_srSteps->setValue(s.srSteps);
+    // Through the widgets, which forward to the mask layer and the object.
+    m_brush->setValue(s.brushSize);
+    m_hardness->setValue(int(std::lround(s.hardness * 100)));
+    m_opacity->setValue(int(std::lround(s.maskOpacity * 100)));
+    m_showMask->setChecked(s.maskVisible);
+    m_feather->setValue(s.feather);
+    setPaintColor(QColor(s.paintColor));
+    m_heatOpacity->setValue(s.heatOpacity);
+    if (!m_object->isNull()) {
+        m_object->setCenter(QPointF(s.objectX, s.objectY));
+        m_object->setScale(s.objectScale);
+        m_object->setRotation(s.objectRotation);
+    }
+}
+
 void TaskPanel::setModel(int trainedScales)
 {
     m_trainedScales = trainedScales;
-    // Only the model's scales (an image cannot enter a pyramid where it has none).
-    m_startScale->setRange(1, std::max(1, trainedScales));
+    {
+        // Only the model's scales (an image cannot enter a pyramid where it has none); the box's
+        // clamping is not the user's choice.
+        const QScopedValueRollback<bool> guard(m_settingRange, true);
+        m_startScale->setRange(1, std::max(1, trainedScales));
+    }
     proposeStartScale();
     updateEnabled();
 }
 
 void TaskPanel::proposeStartScale()
 {
-    if (m_trainedScales <= 0)
+    const int k = kind();
+    if (m_trainedScales <= 0 || k == TaskRequest::SuperResolve)
         return;
-    // The command line's defaults: edit 1, harmonize 2, inject 1 (0-based), within the model.
-    const int wanted = kind() == TaskRequest::Harmonize ? 2 : 1;
-    setStartScale(std::min(wanted, m_trainedScales - 1));
+    // The scale chosen for this task, else the command line's defaults: edit 1, harmonize 2,
+    // inject 1 (0-based); within the model.
+    const int wanted = m_wantedStart[k] >= 0 ? m_wantedStart[k] : (k == TaskRequest::Harmonize ? 2 : 1);
+    const QScopedValueRollback<bool> guard(m_settingRange, true);
+    m_startScale->setValue(std::min(wanted, m_trainedScales - 1) + 1);
 }
 
 void TaskPanel::setBusy(bool busy)

@@ -44,7 +44,18 @@ public:
     int srSteps() const;
     void setSrSteps(int steps);
     QColor paintColor() const { return m_paintColor; }
-    /** Proposes the start scale of the chosen task for a model of `trainedScales`. */
+    void setPaintColor(const QColor &color);
+    /** Everything on the panel, the mask brush's and the placed object's values included. */
+    TaskSettings settings() const;
+    /**
+     * Restores `s` (a project's). Start scales chosen beyond the present model's come back when a
+     * model with that many scales arrives; the object's position applies to the object in hand.
+     */
+    void setSettings(const TaskSettings &s);
+    /**
+     * The start-scale box follows a model of `trainedScales`: the scale chosen for the task (or,
+     * until one is chosen, the command line's default) within the model's.
+     */
     void setModel(int trainedScales);
     void setBusy(bool busy);
 
@@ -90,6 +101,8 @@ private:
     QSlider *m_heatOpacity;
     int m_trainedScales = 0;
     bool m_busy = false;
+    bool m_settingRange = false;        ///< the box changes without the user: not a choice
+    int m_wantedStart[3] = {-1, -1, -1}; ///< per kind (edit, harmonize, inject); -1: the default
 };
 
 } // namespace pgcn::ui
