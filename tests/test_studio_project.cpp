@@ -1,5 +1,6 @@
 #include "studiotestutil.h"
 
+#include "engineworker.h"
 #include "gallerypanel.h"
 #include "imagecanvas.h"
 #include "mainwindow.h"
@@ -11,6 +12,7 @@
 #include "trainingpanel.h"
 
 #include <QBuffer>
+#include <QComboBox>
 #include <QDataStream>
 #include <QFile>
 #include <QSignalSpy>
@@ -397,7 +399,23 @@ private Q_SLOTS:
         QVERIFY(generated.wait(test::kJobTimeoutMs));
         QCOMPARE(generated.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
         QCOMPARE(w.gallery()->count(), 8);
-        // Undo removes the new batch.
+        // Choosing another device in the training panel moves the model in hand there (reloads it),
+        // and the project remembers where it is.
+        QCOMPARE(ui::TrainSettings::fromVariant(w.currentProject().trainSettings).device, QStringLiteral("auto"));
+        QSignalSpy reloaded(w.worker(), &ui::EngineWorker::modelChanged);
+        auto *deviceBox = w.trainingPanel()->findChild<QComboBox *>(QStringLiteral("device"));
+        QVERIFY(deviceBox);
+        deviceBox->setCurrentIndex(deviceBox->findData(QStringLiteral("cpu")));
+        QTRY_VERIFY_WITH_TIMEOUT(!reloaded.isEmpty(), 10000); // emitted on the worker's thread: maybe before a wait()
+        QCOMPARE(reloaded.last().first().value<ui::ModelInfo>().trainedScales, trained);
+        QCOMPARE(ui::TrainSettings::fromVariant(w.currentProject().trainSettings).device, QStringLiteral("cpu"));
+        generated.clear();
+        w.generate();
+        QVERIFY(generated.wait(test::kJobTimeoutMs));
+        QCOMPARE(generated.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        QCOMPARE(w.gallery()->count(), 12);
+        w.undoStack()->undo();
+        // Undo removes the new batches.
         w.undoStack()->undo();
         QCOMPARE(w.gallery()->count(), 4);
         w.undoStack()->redo();

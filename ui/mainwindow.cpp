@@ -159,6 +159,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_training, &TrainingPanel::pauseToggled, this, &MainWindow::setPaused);
     connect(m_training, &TrainingPanel::cancelRequested, this, &MainWindow::cancelJob);
     connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::updateModelStatus);
+    connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::moveModelToChosenDevice);
     connect(m_sample, &SamplePanel::generateRequested, this, &MainWindow::generate);
     connect(m_sample, &SamplePanel::reconstructRequested, this, &MainWindow::reconstruct);
     connect(m_sample, &SamplePanel::cancelRequested, this, &MainWindow::cancelJob);
@@ -495,6 +496,19 @@ void MainWindow::connectWorker()
         JobOutcome o;
         o.kind = JobOutcome::Failed;
         o.message = message;
+        if (!m_moveFromDevice.isEmpty()) {
+            // A move that failed (no memory on the GPU, say): the model goes back where it was.
+            const QString device = m_moveFromDevice, precision = m_moveFromPrecision;
+            m_moveFromDevice.clear();
+            m_modelSettings.device = device;
+            m_modelSettings.precision = precision;
+            const QByteArray bytes = m_modelBytes;
+            QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
+                                      Qt::QueuedConnection);
+            o.hint = tr("The model stays on the device it was on.");
+            showFailure(tr("Cannot move the model"), o);
+            return;
+        }
         o.hint = tr("The project's model cannot be used; train again.");
         m_modelBytes.clear();
         showFailure(tr("Cannot load the model"), o);
@@ -633,6 +647,7 @@ void MainWindow::resetSession()
     m_modelBytes.clear();
     m_modelInfo = ModelInfo();
     m_modelSettings = TrainSettings();
+    m_moveFromDevice.clear();
     m_projectPath.clear();
     m_autosavePath.clear();
     m_undo->clear();
@@ -931,6 +946,25 @@ void MainWindow::updateModelStatus()
     m_trainAct->setText(canResume ? tr("&Resume Training") : tr("&Start Training"));
 }
 
+void MainWindow::moveModelToChosenDevice()
+{
+    const TrainSettings chosen = m_training->settings();
+    if (m_job != Job::None || m_modelBytes.isEmpty() || m_modelInfo.trainedScales == 0
+        || (chosen.device == m_modelSettings.device && chosen.precision == m_modelSettings.precision))
+        return;
+    if (m_moveFromDevice.isEmpty()) {
+        m_moveFromDevice = m_modelSettings.device;
+        m_moveFromPrecision = m_modelSettings.precision;
+    }
+    m_modelSettings.device = chosen.device;
+    m_modelSettings.precision = chosen.precision;
+    const QByteArray bytes = m_modelBytes;
+    const QString device = chosen.device, precision = chosen.precision;
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
+                              Qt::QueuedConnection);
+    statusBar()->showMessage(tr("Model moved to the chosen device (%1, precision %2)").arg(device, precision), 5000);
+}
+
 void MainWindow::startTraining()
 {
     if (m_job != Job::None)
@@ -1020,6 +1054,8 @@ void MainWindow::reconstruct()
 
 void MainWindow::onModelChanged(const ModelInfo &info)
 {
+    if (info.trainedScales > 0)
+        m_moveFromDevice.clear(); // a move (if one was under way) arrived
     m_modelInfo = info;
     m_live->setModel(info);
     if (info.numScales > 0)

@@ -149,6 +149,8 @@ private:
     void autosave();
     void applyPendingProgress();
     void updateModelStatus();
+    /** A model in hand follows the training panel's device and precision (reloaded there). */
+    void moveModelToChosenDevice();
     void stopWorker();
     void createTools();
     void updateRetargetFrame();
@@ -163,6 +165,8 @@ private:
     void onGenerationFinished(const JobOutcome &outcome);
 
     QUndoStack *m_undo;
+    /** While a model is being moved: the device and precision it was on (to go back on failure). */
+    QString m_moveFromDevice, m_moveFromPrecision;
     ImageCanvas *m_canvas;
     TrainingPanel *m_training;
     SamplePanel *m_sample;

@@ -63,6 +63,7 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     m_precision->addItem(tr("TF32"), QStringLiteral("tf32"));
     m_precision->addItem(tr("BF16 chains"), QStringLiteral("bf16"));
     m_precision->setObjectName(QStringLiteral("precision"));
+    m_device->setObjectName(QStringLiteral("device"));
     m_precision->setToolTip(tr("Arithmetic on a CUDA device (the CPU always computes in FP32). "
                                "Automatic trains in FP32 and samples with TF32: training in TF32 "
                                "measured worse, sampling in TF32 about twice as fast."));
