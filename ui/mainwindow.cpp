@@ -962,7 +962,7 @@ void MainWindow::moveModelToChosenDevice()
     const QString device = chosen.device, precision = chosen.precision;
     QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
                               Qt::QueuedConnection);
-    statusBar()->showMessage(tr("Model moved to the chosen device (%1, precision %2)").arg(device, precision), 5000);
+    statusBar()->showMessage(tr("Moving the model to the chosen device (%1, precision %2)...").arg(device, precision), 5000);
 }
 
 void MainWindow::startTraining()
