@@ -502,9 +502,7 @@ void MainWindow::connectWorker()
             m_moveFromDevice.clear();
             m_modelSettings.device = device;
             m_modelSettings.precision = precision;
-            const QByteArray bytes = m_modelBytes;
-            QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
-                                      Qt::QueuedConnection);
+            loadModelOnWorker(device, precision);
             o.hint = tr("The model stays on the device it was on.");
             showFailure(tr("Cannot move the model"), o);
             return;
@@ -717,12 +715,8 @@ bool MainWindow::openProject(const QString &path)
         m_object->setObject(p.object);
     if (!p.taskSettings.isEmpty())
         m_tasks->setSettings(TaskSettings::fromVariant(p.taskSettings));
-    if (!m_modelBytes.isEmpty()) {
-        const QByteArray bytes = m_modelBytes;
-        const QString device = m_modelSettings.device, precision = m_modelSettings.precision;
-        QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
-                                  Qt::QueuedConnection);
-    }
+    if (!m_modelBytes.isEmpty())
+        loadModelOnWorker(m_modelSettings.device, m_modelSettings.precision);
     addRecentFile(path);
     setModified(false);
     updateModelStatus();
@@ -958,11 +952,15 @@ void MainWindow::moveModelToChosenDevice()
     }
     m_modelSettings.device = chosen.device;
     m_modelSettings.precision = chosen.precision;
-    const QByteArray bytes = m_modelBytes;
-    const QString device = chosen.device, precision = chosen.precision;
-    QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes, device, precision] { w->loadModel(bytes, device, precision); },
+    loadModelOnWorker(chosen.device, chosen.precision);
+    statusBar()->showMessage(tr("Moving the model to the chosen device (%1, precision %2)...").arg(chosen.device, chosen.precision),
+                             5000);
+}
+
+void MainWindow::loadModelOnWorker(const QString &device, const QString &precision)
+{
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, bytes = m_modelBytes, device, precision] { w->loadModel(bytes, device, precision); },
                               Qt::QueuedConnection);
-    statusBar()->showMessage(tr("Moving the model to the chosen device (%1, precision %2)...").arg(device, precision), 5000);
 }
 
 void MainWindow::startTraining()

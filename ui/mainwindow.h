@@ -151,6 +151,8 @@ private:
     void updateModelStatus();
     /** A model in hand follows the training panel's device and precision (reloaded there). */
     void moveModelToChosenDevice();
+    /** Queues the loading of m_modelBytes on the worker, on `device` with `precision`. */
+    void loadModelOnWorker(const QString &device, const QString &precision);
     void stopWorker();
     void createTools();
     void updateRetargetFrame();
