@@ -8,6 +8,7 @@
 #include "objectoverlay.h"
 #include "plotpanel.h"
 #include "project.h"
+#include "samplepanel.h"
 #include "taskpanel.h"
 #include "trainingpanel.h"
 
@@ -16,6 +17,7 @@
 #include <QDataStream>
 #include <QFile>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -285,6 +287,31 @@ private Q_SLOTS:
         QCOMPARE(w.maskLayer()->brushSize(), 33);
         QCOMPARE(w.taskPanel()->paintColor(), QColor(10, 20, 30));
         QCOMPARE(t.heatOpacity, 25);
+        // The panels' settings are the project's too: changing one marks it modified, saving clears that.
+        w.taskPanel()->brushSpin()->setValue(34);
+        QVERIFY(w.isWindowModified());
+        QVERIFY(w.saveProjectTo(path));
+        QVERIFY(!w.isWindowModified());
+        ui::SampleSettings ss = w.samplePanel()->settings();
+        ss.count += 1;
+        w.samplePanel()->setSettings(ss);
+        QVERIFY(w.isWindowModified());
+        QVERIFY(w.saveProjectTo(path));
+        auto *iterations = w.trainingPanel()->findChild<QSpinBox *>(QStringLiteral("iterations"));
+        QVERIFY(iterations);
+        const int wantedIterations = iterations->value() + 5;
+        iterations->setValue(wantedIterations);
+        QVERIFY(w.isWindowModified());
+        QVERIFY(w.saveProjectTo(path));
+        w.taskPanel()->setKind(ui::TaskRequest::Edit);
+        QVERIFY(w.isWindowModified());
+        QVERIFY(w.saveProjectTo(path));
+        w.taskPanel()->setKind(ui::TaskRequest::Edit); // the kind it has: no change
+        QVERIFY(!w.isWindowModified());
+        QVERIFY(w.openProject(path));
+        QCOMPARE(w.taskPanel()->settings().kind, int(ui::TaskRequest::Edit));
+        QCOMPARE(w.samplePanel()->settings().count, ss.count);
+        QCOMPARE(w.trainingPanel()->settings().iterations, wantedIterations);
         // A new image is a new session: no mask, no object.
         w.setSourceImage(test::patternQImage(), QStringLiteral("again.png"));
         QVERIFY(w.maskLayer()->isEmpty());
@@ -389,6 +416,7 @@ private Q_SLOTS:
         QVERIFY(w.openProject(path));
         QCOMPARE(w.gallery()->count(), 4);
         QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().trainedScales, trained, 10000);
+        QVERIFY(!w.isWindowModified()); // the panels following the loaded model change nothing saved
         QVector<int> reopened;
         for (const auto &s : w.plotPanel()->log())
             reopened << int(s.size());
@@ -402,6 +430,8 @@ private Q_SLOTS:
         // Choosing another device in the training panel moves the model in hand there (reloads it),
         // and the project remembers where it is.
         QCOMPARE(ui::TrainSettings::fromVariant(w.currentProject().trainSettings).device, QStringLiteral("auto"));
+        QVERIFY(w.saveProjectTo(path));
+        QVERIFY(!w.isWindowModified());
         QSignalSpy reloaded(w.worker(), &ui::EngineWorker::modelChanged);
         auto *deviceBox = w.trainingPanel()->findChild<QComboBox *>(QStringLiteral("device"));
         QVERIFY(deviceBox);
@@ -409,6 +439,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!reloaded.isEmpty(), 10000); // emitted on the worker's thread: maybe before a wait()
         QCOMPARE(reloaded.last().first().value<ui::ModelInfo>().trainedScales, trained);
         QCOMPARE(ui::TrainSettings::fromVariant(w.currentProject().trainSettings).device, QStringLiteral("cpu"));
+        QVERIFY(w.isWindowModified()); // where the model is, is the project's
         generated.clear();
         w.generate();
         QVERIFY(generated.wait(test::kJobTimeoutMs));

@@ -164,6 +164,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_sample, &SamplePanel::reconstructRequested, this, &MainWindow::reconstruct);
     connect(m_sample, &SamplePanel::cancelRequested, this, &MainWindow::cancelJob);
     connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::updateRetargetFrame);
+    connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::settingsEdited);
+    connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::settingsEdited);
+    connect(m_tasks, &TaskPanel::settingsChanged, this, &MainWindow::settingsEdited);
     connect(m_canvas, &ImageCanvas::imageChanged, this, &MainWindow::updateRetargetFrame);
     connect(m_canvas, &ImageCanvas::imageChanged, this, [this] {
         if (m_energyAct->isChecked())
@@ -734,10 +737,10 @@ Project MainWindow::currentProject() const
     p.model = m_modelBytes;
     p.log = m_plots->log();
     p.gallery = m_gallery->entries();
-    TrainSettings ts = m_modelInfo.numScales > 0 ? m_modelSettings : m_training->settings();
-    p.trainSettings = ts.toVariant();
-    p.sampleSettings = m_sample->settings().toVariant();
-    p.taskSettings = m_tasks->settings().toVariant();
+    const QVariantList settings = projectSettings();
+    p.trainSettings = settings.at(0).toMap();
+    p.sampleSettings = settings.at(1).toMap();
+    p.taskSettings = settings.at(2).toMap();
     // The work in progress: the working image (when it is not the source), the mask, the object.
     const QImage working = m_canvas->image();
     if (!working.isNull() && working != m_source.convertToFormat(working.format())) {
@@ -1212,7 +1215,22 @@ void MainWindow::setStatus(const QString &text)
 
 void MainWindow::setModified(bool modified)
 {
+    if (!modified)
+        m_savedSettings = projectSettings();
     setWindowModified(modified);
+}
+
+QVariantList MainWindow::projectSettings() const
+{
+    // With a model in hand the project keeps the settings it was trained with, not the panel's.
+    const TrainSettings ts = m_modelInfo.numScales > 0 ? m_modelSettings : m_training->settings();
+    return {ts.toVariant(), m_sample->settings().toVariant(), m_tasks->settings().toVariant()};
+}
+
+void MainWindow::settingsEdited()
+{
+    if (!m_source.isNull() && !isWindowModified() && projectSettings() != m_savedSettings)
+        setModified(true);
 }
 
 void MainWindow::updateTitle()

@@ -140,7 +140,12 @@ private:
     void updateRecentMenu();
     void updateActions();
     void updateTitle();
+    /** false also records the panels' settings as saved (see settingsEdited). */
     void setModified(bool modified);
+    /** The panels' settings as a project would keep them (training, sampling, task). */
+    QVariantList projectSettings() const;
+    /** A panel's setting changed: the project is modified when it now differs from what was saved. */
+    void settingsEdited();
     void setStatus(const QString &text);
     bool maybeSave();
     bool confirmDiscardModel();
@@ -198,6 +203,7 @@ private:
     QByteArray m_modelBytes;
     ModelInfo m_modelInfo;
     TrainSettings m_modelSettings;  ///< the settings the current model was trained with
+    QVariantList m_savedSettings;   ///< projectSettings() when the project was last opened, saved or started
     QString m_projectPath;
     QString m_autosavePath;
     bool m_quiet = false;

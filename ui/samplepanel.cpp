@@ -99,8 +99,10 @@ SamplePanel::SamplePanel(QWidget *parent)
     connect(m_reconstruct, &QPushButton::clicked, this, &SamplePanel::reconstructRequested);
     connect(m_cancel, &QPushButton::clicked, this, &SamplePanel::cancelRequested);
     connect(m_sizeMode, &QComboBox::currentIndexChanged, this, &SamplePanel::settingsChanged);
-    for (QSpinBox *sb : {m_width, m_height, m_startScale})
+    for (QSpinBox *sb : {m_count, m_width, m_height, m_startScale, m_seed})
         connect(sb, &QSpinBox::valueChanged, this, &SamplePanel::settingsChanged);
+    for (QCheckBox *cb : {m_randomSeed, m_record})
+        connect(cb, &QCheckBox::toggled, this, &SamplePanel::settingsChanged);
     connect(m_startScale, &QSpinBox::valueChanged, this, [this](int v) {
         if (!m_settingRange)
             m_startScaleWanted = v;

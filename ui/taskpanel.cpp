@@ -202,6 +202,20 @@ TaskPanel::TaskPanel(MaskLayer *mask, ObjectOverlay *object, QWidget *parent)
     connect(m_objScale, &QDoubleSpinBox::valueChanged, object, &ObjectOverlay::setScale);
     connect(m_objRotation, &QDoubleSpinBox::valueChanged, object, &ObjectOverlay::setRotation);
     connect(object, &ObjectOverlay::changed, this, &TaskPanel::syncObjectFields);
+    // One signal for everything settings() reports (a project keeps it).
+    const auto changed = [this] { Q_EMIT settingsChanged(); };
+    connect(m_brush, &QSpinBox::valueChanged, this, changed);
+    connect(m_hardness, &QSpinBox::valueChanged, this, changed);
+    connect(mask, &MaskLayer::brushChanged, this, changed); // the brush keys, which bypass the boxes
+    connect(m_opacity, &QSlider::valueChanged, this, changed);
+    connect(m_showMask, &QCheckBox::toggled, this, changed);
+    connect(m_feather, &QDoubleSpinBox::valueChanged, this, changed);
+    connect(this, &TaskPanel::paintColorChanged, this, changed);
+    connect(m_kind, &QComboBox::currentIndexChanged, this, changed);
+    connect(m_startScale, &QSpinBox::valueChanged, this, changed);
+    connect(m_factor, &QDoubleSpinBox::valueChanged, this, changed);
+    connect(m_srSteps, &QSpinBox::valueChanged, this, changed);
+    connect(m_heatOpacity, &QSlider::valueChanged, this, changed);
     syncObjectFields();
     updateEnabled();
 }

@@ -72,6 +72,8 @@ Q_SIGNALS:
     void loadContentRequested();
     void paintColorChanged(const QColor &color);
     void heatOpacityChanged(qreal opacity);
+    /** Any value settings() reports changed (the object's placement aside: ObjectOverlay::changed). */
+    void settingsChanged();
 
 private:
     void proposeStartScale();

@@ -44,6 +44,7 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     m_maxSize->setToolTip(tr("Longer side of the finest scale"));
     m_scales->setRange(1, 20);
     m_iterations->setRange(1, 1000000);
+    m_iterations->setObjectName(QStringLiteral("iterations"));
     m_iterations->setToolTip(tr("Iterations per scale"));
     m_langevin->setRange(1, 10000);
     m_langevin->setToolTip(tr("Langevin steps per scale (the coarsest scale keeps the preset's ratio: paper twice as many, quick and balanced 40 for 12)"));
