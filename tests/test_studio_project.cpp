@@ -445,6 +445,31 @@ private Q_SLOTS:
         QVERIFY(generated.wait(test::kJobTimeoutMs));
         QCOMPARE(generated.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
         QCOMPARE(w.gallery()->count(), 12);
+        if (!ui::cudaPresent()) {
+            // A move that fails (here: to CUDA on a machine without it) says so, and the model and the
+            // panel go back to the device the model was on.
+            QSignalSpy failed(&w, &MainWindow::failureShown);
+            // The worker's reports as the window's thread receives them (after the window's own slot).
+            QVector<int> received;
+            QObject::connect(
+                w.worker(), &ui::EngineWorker::modelChanged, &w,
+                [&received](const ui::ModelInfo &info) { received << info.trainedScales; }, Qt::QueuedConnection);
+            deviceBox->setCurrentIndex(deviceBox->findData(QStringLiteral("cuda")));
+            QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
+            QCOMPARE(failed.first().first().toString(), QStringLiteral("Cannot move the model"));
+            QVERIFY(failed.first().at(1).toString().contains(QStringLiteral("CUDA")));
+            QCOMPARE(deviceBox->currentData().toString(), QStringLiteral("cpu"));
+            // The failed load's empty model, then the model back on the CPU.
+            QTRY_COMPARE_WITH_TIMEOUT(received, (QVector<int>{0, trained}), 10000);
+            QCOMPARE(w.modelInfo().trainedScales, trained);
+            QCOMPARE(ui::TrainSettings::fromVariant(w.currentProject().trainSettings).device, QStringLiteral("cpu"));
+            generated.clear();
+            w.generate();
+            QVERIFY(generated.wait(test::kJobTimeoutMs));
+            QCOMPARE(generated.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+            QCOMPARE(w.gallery()->count(), 16);
+            w.undoStack()->undo();
+        }
         w.undoStack()->undo();
         // Undo removes the new batches.
         w.undoStack()->undo();

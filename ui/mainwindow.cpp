@@ -505,6 +505,11 @@ void MainWindow::connectWorker()
             m_moveFromDevice.clear();
             m_modelSettings.device = device;
             m_modelSettings.precision = precision;
+            // The panel shows where the model is again (else the next change would retry the move).
+            TrainSettings shown = m_training->settings();
+            shown.device = device;
+            shown.precision = precision;
+            m_training->setSettings(shown);
             loadModelOnWorker(device, precision);
             o.hint = tr("The model stays on the device it was on.");
             showFailure(tr("Cannot move the model"), o);
