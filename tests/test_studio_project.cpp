@@ -308,6 +308,15 @@ private Q_SLOTS:
         QVERIFY(w.saveProjectTo(path));
         w.taskPanel()->setKind(ui::TaskRequest::Edit); // the kind it has: no change
         QVERIFY(!w.isWindowModified());
+        w.taskPanel()->setKind(ui::TaskRequest::Harmonize);
+        QVERIFY(w.isWindowModified());
+        w.taskPanel()->setKind(ui::TaskRequest::Edit); // back as saved: unmodified again
+        QVERIFY(!w.isWindowModified());
+        w.maskLayer()->selectRect(QRect(0, 0, 3, 3)); // other work keeps the mark through settings put back
+        w.taskPanel()->setKind(ui::TaskRequest::Harmonize);
+        w.taskPanel()->setKind(ui::TaskRequest::Edit);
+        QVERIFY(w.isWindowModified());
+        QVERIFY(w.saveProjectTo(path));
         QVERIFY(w.openProject(path));
         QCOMPARE(w.taskPanel()->settings().kind, int(ui::TaskRequest::Edit));
         QCOMPARE(w.samplePanel()->settings().count, ss.count);
@@ -448,6 +457,7 @@ private Q_SLOTS:
         if (!ui::cudaPresent()) {
             // A move that fails (here: to CUDA on a machine without it) says so, and the model and the
             // panel go back to the device the model was on.
+            QVERIFY(w.saveProjectTo(path));
             QSignalSpy failed(&w, &MainWindow::failureShown);
             // The worker's reports as the window's thread receives them (after the window's own slot).
             QVector<int> received;
@@ -459,6 +469,7 @@ private Q_SLOTS:
             QCOMPARE(failed.first().first().toString(), QStringLiteral("Cannot move the model"));
             QVERIFY(failed.first().at(1).toString().contains(QStringLiteral("CUDA")));
             QCOMPARE(deviceBox->currentData().toString(), QStringLiteral("cpu"));
+            QVERIFY(!w.isWindowModified()); // saved on the CPU, still there
             // The failed load's empty model, then the model back on the CPU.
             QTRY_COMPARE_WITH_TIMEOUT(received, (QVector<int>{0, trained}), 10000);
             QCOMPARE(w.modelInfo().trainedScales, trained);

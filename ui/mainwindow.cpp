@@ -510,6 +510,7 @@ void MainWindow::connectWorker()
             shown.device = device;
             shown.precision = precision;
             m_training->setSettings(shown);
+            settingsEdited(); // the project's device is as it was
             loadModelOnWorker(device, precision);
             o.hint = tr("The model stays on the device it was on.");
             showFailure(tr("Cannot move the model"), o);
@@ -1220,6 +1221,7 @@ void MainWindow::setStatus(const QString &text)
 
 void MainWindow::setModified(bool modified)
 {
+    m_contentModified = modified;
     if (!modified)
         m_savedSettings = projectSettings();
     setWindowModified(modified);
@@ -1234,8 +1236,9 @@ QVariantList MainWindow::projectSettings() const
 
 void MainWindow::settingsEdited()
 {
-    if (!m_source.isNull() && !isWindowModified() && projectSettings() != m_savedSettings)
-        setModified(true);
+    // Settings put back as they were saved are no change, unless other work was done since.
+    if (!m_source.isNull())
+        setWindowModified(m_contentModified || projectSettings() != m_savedSettings);
 }
 
 void MainWindow::updateTitle()

@@ -140,7 +140,7 @@ private:
     void updateRecentMenu();
     void updateActions();
     void updateTitle();
-    /** false also records the panels' settings as saved (see settingsEdited). */
+    /** Work other than the panels' settings was done (true) or saved (false, which also records the settings). */
     void setModified(bool modified);
     /** The panels' settings as a project would keep them (training, sampling, task). */
     QVariantList projectSettings() const;
@@ -204,6 +204,7 @@ private:
     ModelInfo m_modelInfo;
     TrainSettings m_modelSettings;  ///< the settings the current model was trained with
     QVariantList m_savedSettings;   ///< projectSettings() when the project was last opened, saved or started
+    bool m_contentModified = false; ///< work other than the panels' settings since then (strokes, gallery, model...)
     QString m_projectPath;
     QString m_autosavePath;
     bool m_quiet = false;
