@@ -160,11 +160,12 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_training, &TrainingPanel::cancelRequested, this, &MainWindow::cancelJob);
     connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::updateModelStatus);
     connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::moveModelToChosenDevice);
+    // After the move (connection order): a device chosen for the model in hand is the project's.
+    connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::settingsEdited);
     connect(m_sample, &SamplePanel::generateRequested, this, &MainWindow::generate);
     connect(m_sample, &SamplePanel::reconstructRequested, this, &MainWindow::reconstruct);
     connect(m_sample, &SamplePanel::cancelRequested, this, &MainWindow::cancelJob);
     connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::updateRetargetFrame);
-    connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::settingsEdited);
     connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::settingsEdited);
     connect(m_tasks, &TaskPanel::settingsChanged, this, &MainWindow::settingsEdited);
     connect(m_canvas, &ImageCanvas::imageChanged, this, &MainWindow::updateRetargetFrame);
