@@ -321,6 +321,32 @@ private Q_SLOTS:
         QCOMPARE(w.taskPanel()->settings().kind, int(ui::TaskRequest::Edit));
         QCOMPARE(w.samplePanel()->settings().count, ss.count);
         QCOMPARE(w.trainingPanel()->settings().iterations, wantedIterations);
+        // Undoable work undone back to the saved state is no change; redone, it is again.
+        QVERIFY(!w.isWindowModified());
+        const QImage savedMask = w.maskLayer()->mask();
+        w.maskLayer()->selectRect(QRect(1, 1, 4, 4));
+        w.maskLayer()->selectRect(QRect(9, 2, 3, 3));
+        QVERIFY(w.isWindowModified());
+        w.undoStack()->undo();
+        QVERIFY(w.isWindowModified()); // one of the two strokes is still there
+        w.undoStack()->undo();
+        QCOMPARE(w.maskLayer()->mask(), savedMask);
+        QVERIFY(!w.isWindowModified());
+        w.undoStack()->redo();
+        QVERIFY(w.isWindowModified());
+        QVERIFY(w.saveProjectTo(path)); // saved with one stroke: that is the clean state now
+        QVERIFY(!w.isWindowModified());
+        w.undoStack()->undo();
+        QVERIFY(w.isWindowModified()); // undone past what was saved
+        w.undoStack()->redo();
+        QVERIFY(!w.isWindowModified());
+        // Work the stack does not hold (the object's placement) keeps the mark through undo and redo.
+        QImage obj2(3, 3, QImage::Format_ARGB32);
+        obj2.fill(qRgba(0, 255, 0, 200));
+        w.objectOverlay()->setObject(obj2);
+        w.maskLayer()->selectRect(QRect(0, 8, 2, 2));
+        w.undoStack()->undo();
+        QVERIFY(w.isWindowModified());
         // A new image is a new session: no mask, no object.
         w.setSourceImage(test::patternQImage(), QStringLiteral("again.png"));
         QVERIFY(w.maskLayer()->isEmpty());

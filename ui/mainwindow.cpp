@@ -134,10 +134,8 @@ MainWindow::MainWindow(QWidget *parent)
     createStatusBar();
     connectWorker();
 
-    connect(m_undo, &QUndoStack::cleanChanged, this, [this](bool clean) {
-        if (!clean)
-            setModified(true);
-    });
+    // Strokes, edits and the gallery are undoable: undone back to the saved state, they are no change.
+    connect(m_undo, &QUndoStack::cleanChanged, this, &MainWindow::updateModifiedMark);
     connect(m_gallery, &GalleryPanel::entryActivated, this, [this](const GalleryEntry &e) { m_canvas->setImage(e.image, e.label); });
     // Placing the object is work a project keeps.
     connect(m_object, &ObjectOverlay::changed, this, [this] {
@@ -145,10 +143,7 @@ MainWindow::MainWindow(QWidget *parent)
             setModified(true);
     });
     connect(m_gallery, &GalleryPanel::statusMessage, this, [this](const QString &m) { statusBar()->showMessage(m, 5000); });
-    connect(m_gallery, &GalleryPanel::contentChanged, this, [this] {
-        setModified(true);
-        updateActions();
-    });
+    connect(m_gallery, &GalleryPanel::contentChanged, this, &MainWindow::updateActions); // undoable: the stack marks it
     connect(m_live, &LivePanel::imageClicked, m_canvas, &ImageCanvas::setImage);
     connect(m_chain, &ChainPanel::frameClicked, m_canvas, &ImageCanvas::setImage);
     connect(m_canvas->zoomable(), &Zoomable::scaleChanged, this, [this](qreal s) {
@@ -161,13 +156,13 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::updateModelStatus);
     connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::moveModelToChosenDevice);
     // After the move (connection order): a device chosen for the model in hand is the project's.
-    connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::settingsEdited);
+    connect(m_training, &TrainingPanel::settingsChanged, this, &MainWindow::updateModifiedMark);
     connect(m_sample, &SamplePanel::generateRequested, this, &MainWindow::generate);
     connect(m_sample, &SamplePanel::reconstructRequested, this, &MainWindow::reconstruct);
     connect(m_sample, &SamplePanel::cancelRequested, this, &MainWindow::cancelJob);
     connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::updateRetargetFrame);
-    connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::settingsEdited);
-    connect(m_tasks, &TaskPanel::settingsChanged, this, &MainWindow::settingsEdited);
+    connect(m_sample, &SamplePanel::settingsChanged, this, &MainWindow::updateModifiedMark);
+    connect(m_tasks, &TaskPanel::settingsChanged, this, &MainWindow::updateModifiedMark);
     connect(m_canvas, &ImageCanvas::imageChanged, this, &MainWindow::updateRetargetFrame);
     connect(m_canvas, &ImageCanvas::imageChanged, this, [this] {
         if (m_energyAct->isChecked())
@@ -222,6 +217,9 @@ MainWindow::MainWindow(QWidget *parent)
 MainWindow::~MainWindow()
 {
     stopWorker();
+    // The stack is a child, destroyed after this window's members: its last cleanChanged (from
+    // its own destructor) must not reach updateModifiedMark, which reads them.
+    m_undo->disconnect(this);
 }
 
 void MainWindow::stopWorker()
@@ -511,7 +509,7 @@ void MainWindow::connectWorker()
             shown.device = device;
             shown.precision = precision;
             m_training->setSettings(shown);
-            settingsEdited(); // the project's device is as it was
+            updateModifiedMark(); // the project's device is as it was
             loadModelOnWorker(device, precision);
             o.hint = tr("The model stays on the device it was on.");
             showFailure(tr("Cannot move the model"), o);
@@ -773,7 +771,6 @@ bool MainWindow::saveProjectTo(const QString &path)
         return false;
     }
     m_projectPath = QFileInfo(path).absoluteFilePath();
-    m_undo->setClean();
     setModified(false);
     addRecentFile(path);
     updateTitle();
@@ -1223,9 +1220,17 @@ void MainWindow::setStatus(const QString &text)
 void MainWindow::setModified(bool modified)
 {
     m_contentModified = modified;
-    if (!modified)
+    if (!modified) {
         m_savedSettings = projectSettings();
-    setWindowModified(modified);
+        m_undo->setClean();
+    }
+    updateModifiedMark();
+}
+
+void MainWindow::updateModifiedMark()
+{
+    const bool settingsChanged = !m_source.isNull() && projectSettings() != m_savedSettings;
+    setWindowModified(m_contentModified || !m_undo->isClean() || settingsChanged);
 }
 
 QVariantList MainWindow::projectSettings() const
@@ -1233,13 +1238,6 @@ QVariantList MainWindow::projectSettings() const
     // With a model in hand the project keeps the settings it was trained with, not the panel's.
     const TrainSettings ts = m_modelInfo.numScales > 0 ? m_modelSettings : m_training->settings();
     return {ts.toVariant(), m_sample->settings().toVariant(), m_tasks->settings().toVariant()};
-}
-
-void MainWindow::settingsEdited()
-{
-    // Settings put back as they were saved are no change, unless other work was done since.
-    if (!m_source.isNull())
-        setWindowModified(m_contentModified || projectSettings() != m_savedSettings);
 }
 
 void MainWindow::updateTitle()

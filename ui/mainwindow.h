@@ -140,12 +140,18 @@ private:
     void updateRecentMenu();
     void updateActions();
     void updateTitle();
-    /** Work other than the panels' settings was done (true) or saved (false, which also records the settings). */
+    /**
+     * Work the undo stack does not record (the object's placement, training) was done (true), or
+     * the project was saved or started (false: the undo stack's state and the settings are recorded).
+     */
     void setModified(bool modified);
+    /**
+     * The window's modified mark: unrecorded work, the undo stack away from its clean state, or the
+     * panels' settings differing from those saved (a setting put back as saved is no change).
+     */
+    void updateModifiedMark();
     /** The panels' settings as a project would keep them (training, sampling, task). */
     QVariantList projectSettings() const;
-    /** A panel's setting changed: the project is modified when it now differs from what was saved. */
-    void settingsEdited();
     void setStatus(const QString &text);
     bool maybeSave();
     bool confirmDiscardModel();
@@ -204,7 +210,7 @@ private:
     ModelInfo m_modelInfo;
     TrainSettings m_modelSettings;  ///< the settings the current model was trained with
     QVariantList m_savedSettings;   ///< projectSettings() when the project was last opened, saved or started
-    bool m_contentModified = false; ///< work other than the panels' settings since then (strokes, gallery, model...)
+    bool m_contentModified = false; ///< work since then that the undo stack does not hold (object, model)
     QString m_projectPath;
     QString m_autosavePath;
     bool m_quiet = false;
