@@ -343,9 +343,35 @@ std::vector<double> meanPerLevel(const std::vector<std::vector<double>> &lists)
     return sum;
 }
 
+/** The process's CPU time and minor page faults so far (getrusage). */
+struct ProcessUsage
+{
+    double user = 0, system = 0; ///< seconds, all threads
+    long minorFaults = 0;
+
+    static ProcessUsage now()
+    {
+        struct rusage ru {};
+        getrusage(RUSAGE_SELF, &ru);
+        ProcessUsage u;
+        u.user = double(ru.ru_utime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec);
+        u.system = double(ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_stime.tv_usec);
+        u.minorFaults = ru.ru_minflt;
+        return u;
+    }
+};
+
 struct RunResult
 {
     std::vector<double> scaleSeconds;
+    // Per scale, what the process did meanwhile: a wall time that grew while the CPU time did
+    // not is the machine (other load, a host's contention); kernel time and page faults that
+    // grew are memory going back to the system and being faulted in again.
+    std::vector<double> scaleUserSeconds, scaleSystemSeconds, scaleMinorFaults;
+    std::vector<double> scaleAttempts; ///< times each scale was trained: 2 or 3 where a divergence retried it (its time counts every attempt)
+    std::vector<int> scaleRetriedRuns; ///< over runs (trainRuns' medians): in how many of `runs` each scale was retried
+    int runs = 1;
+    double batch16MinorFaults = 0; ///< page faults while sampling the batch of 16 (after a warm-up: 0 when memory is kept)
     double trainSeconds = 0, oneSample = 0, batch16 = 0, swd = 0, diversity = 0, recoveryMse = 0;
     double trainPeakMiB = 0, samplePeakMiB = 0, batch16PeakMiB = 0; ///< device memory (CUDA; 0 on the CPU)
     double bigSeconds = 0, bigPeakMiB = 0;                             ///< --big
@@ -474,9 +500,11 @@ void measureSampling(const PyramidModel &model, RunResult &r)
     opt.batch = 16;
     sample(model, many, opt); // warm-up at batch 16
     resetPeakDeviceMemory(g_dev);
+    const ProcessUsage u0 = ProcessUsage::now();
     auto t = Clock::now();
     sample(model, many, opt);
     r.batch16 = since(t);
+    r.batch16MinorFaults = double(ProcessUsage::now().minorFaults - u0.minorFaults);
     r.batch16PeakMiB = peakDeviceMemoryMiB(g_dev);
 }
 
@@ -487,16 +515,32 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
     PyramidModel model(image, cfg);
     model.to(g_dev);
     keepScales(model, kept);
-    r.scaleSeconds.assign(cfg.numScales, 0.0);
+    for (auto *v : {&r.scaleSeconds, &r.scaleUserSeconds, &r.scaleSystemSeconds, &r.scaleMinorFaults})
+        v->assign(cfg.numScales, 0.0);
+    r.scaleAttempts.assign(cfg.numScales, 1.0);
     resetPeakDeviceMemory(g_dev);
     const auto t0 = Clock::now();
     auto tScale = t0;
+    ProcessUsage uScale = ProcessUsage::now();
     TrainCallbacks cb;
     cb.snapshotEvery = 0;
+    cb.retrying = [&](int s, int attempt, const std::string &why) {
+        r.scaleAttempts[s] = attempt + 1;
+        std::fprintf(stderr, "  scale %d: %s; trained again (retry %d)\n", s, why.c_str(), attempt);
+    };
     cb.scaleFinished = [&](int s, const PyramidModel &) {
         r.scaleSeconds[s] = since(tScale);
         tScale = Clock::now();
-        std::fprintf(stderr, "  scale %d: %.1f s (%.1f s in all)\n", s, r.scaleSeconds[s], since(t0));
+        const ProcessUsage u = ProcessUsage::now();
+        r.scaleUserSeconds[s] = u.user - uScale.user;
+        r.scaleSystemSeconds[s] = u.system - uScale.system;
+        r.scaleMinorFaults[s] = double(u.minorFaults - uScale.minorFaults);
+        uScale = u;
+        const double wall = std::max(1e-9, r.scaleSeconds[s]);
+        std::fprintf(stderr, "  scale %d: %.1f s (%.1f s in all; %.2f cores busy, %.0f %% of it in the kernel, %.0fk page faults)\n", s,
+                     r.scaleSeconds[s], since(t0), (r.scaleUserSeconds[s] + r.scaleSystemSeconds[s]) / wall,
+                     100.0 * r.scaleSystemSeconds[s] / std::max(1e-9, r.scaleUserSeconds[s] + r.scaleSystemSeconds[s]),
+                     r.scaleMinorFaults[s] / 1000.0);
     };
     train(model, cb);
     r.trainSeconds = since(t0);
@@ -528,11 +572,15 @@ RunResult trainRuns(const RgbImage &image, TrainConfig cfg, int runs, int nSampl
         return median(v);
     };
     RunResult m;
-    for (int s = 0; s < cfg.numScales; ++s)
+    for (int s = 0; s < cfg.numScales; ++s) {
         m.scaleSeconds.push_back(med([s](const RunResult &r) { return r.scaleSeconds[s]; }));
+        m.scaleRetriedRuns.push_back(int(std::count_if(rs.begin(), rs.end(), [s](const RunResult &r) { return r.scaleAttempts[s] > 1; })));
+    }
+    m.runs = runs;
     m.trainSeconds = med([](const RunResult &r) { return r.trainSeconds; });
     m.oneSample = med([](const RunResult &r) { return r.oneSample; });
     m.batch16 = med([](const RunResult &r) { return r.batch16; });
+    m.batch16MinorFaults = med([](const RunResult &r) { return r.batch16MinorFaults; });
     m.trainPeakMiB = med([](const RunResult &r) { return r.trainPeakMiB; });
     m.samplePeakMiB = med([](const RunResult &r) { return r.samplePeakMiB; });
     m.batch16PeakMiB = med([](const RunResult &r) { return r.batch16PeakMiB; });
@@ -579,8 +627,13 @@ std::string qualityJsonMembers(const RunResult &r)
 std::string resultJson(const RunResult &r)
 {
     std::ostringstream s;
-    s << "{\"scale_seconds\":" << jsonList(r.scaleSeconds) << ",\"train_seconds\":" << r.trainSeconds
+    s << "{\"scale_seconds\":" << jsonList(r.scaleSeconds);
+    if (!r.scaleUserSeconds.empty()) // a run's own (a median over runs has none)
+        s << ",\"scale_user_seconds\":" << jsonList(r.scaleUserSeconds) << ",\"scale_system_seconds\":" << jsonList(r.scaleSystemSeconds)
+          << ",\"scale_minor_faults\":" << jsonList(r.scaleMinorFaults) << ",\"scale_attempts\":" << jsonList(r.scaleAttempts);
+    s << ",\"train_seconds\":" << r.trainSeconds
       << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16
+      << ",\"batch16_minor_faults\":" << r.batch16MinorFaults
       << ",\"train_peak_device_mib\":" << r.trainPeakMiB << ",\"one_sample_peak_device_mib\":" << r.samplePeakMiB
       << ",\"batch16_peak_device_mib\":" << r.batch16PeakMiB << ",\"big_sample_seconds\":" << r.bigSeconds
       << ",\"big_sample_peak_device_mib\":" << r.bigPeakMiB << ',' << qualityJsonMembers(r);
@@ -609,7 +662,7 @@ void printQuality(const RunResult &r, int nSamples)
 void printSampling(const RunResult &r)
 {
     std::printf("one sample (median/5) %8.3f s\n", r.oneSample);
-    std::printf("16 samples batched    %8.3f s\n", r.batch16);
+    std::printf("16 samples batched    %8.3f s   (%.0fk page faults)\n", r.batch16, r.batch16MinorFaults / 1000.0);
     if (r.bigSeconds > 0)
         std::printf("big sample            %8.3f s, peak device memory %.0f MiB\n", r.bigSeconds, r.bigPeakMiB);
 }
@@ -619,6 +672,9 @@ void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, i
     for (size_t s = 0; s < r.scaleSeconds.size(); ++s) {
         if (int(s) < kept)
             std::printf("  scale %zu  %4dx%-4d      kept\n", s, geo.scales[s].width, geo.scales[s].height);
+        else if (s < r.scaleRetriedRuns.size() && r.scaleRetriedRuns[s] > 0) // the time counts every attempt
+            std::printf("  scale %zu  %4dx%-4d  %8.1f s   (trained again after a divergence in %d of %d runs)\n", s,
+                        geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s], r.scaleRetriedRuns[s], r.runs);
         else
             std::printf("  scale %zu  %4dx%-4d  %8.1f s\n", s, geo.scales[s].width, geo.scales[s].height, r.scaleSeconds[s]);
     }
@@ -801,6 +857,7 @@ int scoreModel(int argc, char **argv)
     j.raw("quality", "{" + qualityJsonMembers(r) + "}");
     j.num("one_sample_seconds", r.oneSample);
     j.num("batch16_seconds", r.batch16);
+    j.num("batch16_minor_faults", r.batch16MinorFaults);
     j.num("big_sample_seconds", r.bigSeconds);
     j.num("big_sample_peak_device_mib", r.bigPeakMiB);
     j.raw("swd_per_sample", jsonList(r.swds)); // same seeds, same order: pairs with another model's score
