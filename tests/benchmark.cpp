@@ -536,11 +536,10 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
         r.scaleSystemSeconds[s] = u.system - uScale.system;
         r.scaleMinorFaults[s] = double(u.minorFaults - uScale.minorFaults);
         uScale = u;
-        const double wall = std::max(1e-9, r.scaleSeconds[s]);
+        const double cpu = std::max(1e-9, r.scaleUserSeconds[s] + r.scaleSystemSeconds[s]);
         std::fprintf(stderr, "  scale %d: %.1f s (%.1f s in all; %.2f cores busy, %.0f %% of it in the kernel, %.0fk page faults)\n", s,
-                     r.scaleSeconds[s], since(t0), (r.scaleUserSeconds[s] + r.scaleSystemSeconds[s]) / wall,
-                     100.0 * r.scaleSystemSeconds[s] / std::max(1e-9, r.scaleUserSeconds[s] + r.scaleSystemSeconds[s]),
-                     r.scaleMinorFaults[s] / 1000.0);
+                     r.scaleSeconds[s], since(t0), cpu / std::max(1e-9, r.scaleSeconds[s]),
+                     100.0 * r.scaleSystemSeconds[s] / cpu, r.scaleMinorFaults[s] / 1000.0);
     };
     train(model, cb);
     r.trainSeconds = since(t0);
