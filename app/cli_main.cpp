@@ -386,6 +386,7 @@ int cmdTrain(int argc, char **argv)
         std::fprintf(stderr, "%s%s; retrying it with half the learning rate and Langevin step (retry %d of %d)\n",
                      tty ? "\n" : "", why.c_str(), attempt, TrainConfig::kDivergenceRetries);
     };
+    cb.rolledBack = [&](int, int, const std::string &why) { std::fprintf(stderr, "%s%s\n", tty ? "\n" : "", why.c_str()); };
     cb.scaleFinished = [&](int s, const PyramidModel &m) {
         if (snapDir.empty())
             return;

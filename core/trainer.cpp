@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include "driftguard.h"
 #include "energynet.h"
 #include "errors.h"
 #include "generator.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace pgcn {
 
@@ -84,12 +86,11 @@ double saturation(const at::Tensor &x)
     return (x.abs() >= TrainConfig::kSaturatedAbove).to(at::kFloat).mean().item<double>();
 }
 
-double meanOf(const std::vector<double> &v)
+std::string fixed(double v)
 {
-    double m = 0;
-    for (double x : v)
-        m += x / double(v.size());
-    return m;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return buf;
 }
 
 } // namespace
@@ -166,10 +167,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             drawBank();
 
         const double costHere = scaleCost(cfg, sz, s);
-        std::vector<double> recentMse, recentSat; // recovery MSE and synthesis saturation of the last measured iterations
         const double realSat = saturation(obs);
         const double startMse = (z - obs).pow(2).mean().item<double>(); // where the recovery chain starts
         const int iters = cfg.iterationsAt(s, crop);
+        // Judges the attempt at its end; its checkpoint is the net at its last healthy point
+        // of the second half, for a drift at the end.
+        DriftGuard guard(iters);
+        EnergyNet checkpoint{nullptr};
         for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
             const double lr = cfg.learningRateAt(s, crop, it) * factor;
@@ -248,10 +252,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     throw TrainingDiverged(s, "training diverged at scale " + scaleName + ", iteration " +
                                                   std::to_string(it + 1) + " (non-finite energy)");
                 const double sat = saturation(cropPad(syn, pad));
-                for (auto [list, v] : {std::pair{&recentMse, mse}, std::pair{&recentSat, sat}}) {
-                    list->push_back(v);
-                    if (list->size() > 20)
-                        list->erase(list->begin());
+                if (guard.observe(it, mse, sat)) {
+                    if (!checkpoint) {
+                        checkpoint = EnergyNet(net->channels(), cfg.initStd);
+                        checkpoint->to(dev);
+                    }
+                    checkpoint->copyFrom(*net);
+                    guard.checkpointTaken(it);
                 }
                 if (cb.progress) {
                     TrainProgress p;
@@ -286,7 +293,18 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 }
             }
         }
-        const double meanMse = meanOf(recentMse), meanSat = meanOf(recentSat);
+        double meanMse = guard.recentMse(), meanSat = guard.recentSaturation();
+        if (guard.drifted()) {
+            net->copyFrom(*checkpoint);
+            if (cb.rolledBack)
+                cb.rolledBack(s, guard.checkpointIteration(),
+                              "the recovery drifted at the end of scale " + scaleName + " (MSE " + fixed(meanMse) +
+                                  " over the last iterations, " + fixed(guard.bestMse()) + " at best); its net of iteration " +
+                                  std::to_string(guard.checkpointIteration()) + " of " + std::to_string(iters) +
+                                  " is kept (MSE " + fixed(guard.checkpointMse()) + ")");
+            meanMse = guard.checkpointMse();
+            meanSat = guard.checkpointSaturation();
+        }
         if (meanMse > cfg.failureMse)
             throw TrainingDiverged(s, "recovery failed at scale " + scaleName + " (recovery MSE " +
                                           std::to_string(meanMse) + " over the last iterations, limit " +

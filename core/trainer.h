@@ -44,6 +44,9 @@ struct TrainCallbacks
     /** A scale diverged (non-finite energy; at its end, recovery MSE above config.failureMse or a
      *  synthesis collapsed onto the clamp bounds) and starts again. */
     std::function<void(int scale, int attempt, const std::string &why)> retrying;
+    /** A scale's recovery drifted in its last iterations; its net was put back to `iteration`'s
+     *  checkpoint (see DriftGuard) and the scale is kept. */
+    std::function<void(int scale, int iteration, const std::string &why)> rolledBack;
     int snapshotEvery = 50;
 };
 

@@ -39,6 +39,7 @@
 //
 // The timing modes build with LibTorch alone; file modes need the image library.
 #include "config.h"
+#include "errors.h"
 #include "energynet.h"
 #include "generator.h"
 #include "langevin.h"
@@ -56,6 +57,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -369,6 +371,7 @@ struct RunResult
     // grew are memory going back to the system and being faulted in again.
     std::vector<double> scaleUserSeconds, scaleSystemSeconds, scaleMinorFaults;
     std::vector<double> scaleAttempts; ///< times each scale was trained: 2 or 3 where a divergence retried it (its time counts every attempt)
+    std::vector<double> scaleRolledBackAt; ///< the iteration whose checkpoint a scale that drifted at its end kept (0: none)
     std::vector<int> scaleRetriedRuns; ///< over runs (trainRuns' medians): in how many of `runs` each scale was retried
     int runs = 1;
     double batch16MinorFaults = 0; ///< page faults while sampling the batch of 16 (after a warm-up: 0 when memory is kept)
@@ -508,6 +511,9 @@ void measureSampling(const PyramidModel &model, RunResult &r)
     r.batch16PeakMiB = peakDeviceMemoryMiB(g_dev);
 }
 
+/** --stop-after K (0: every scale) and --trace N (0: off) of the train mode. */
+int g_stopAfter = 0, g_trace = 0;
+
 RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples, const std::string &outDir,
                     const KeptScales &kept = {}, int big = 0)
 {
@@ -518,15 +524,28 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
     for (auto *v : {&r.scaleSeconds, &r.scaleUserSeconds, &r.scaleSystemSeconds, &r.scaleMinorFaults})
         v->assign(cfg.numScales, 0.0);
     r.scaleAttempts.assign(cfg.numScales, 1.0);
+    r.scaleRolledBackAt.assign(cfg.numScales, 0.0);
     resetPeakDeviceMemory(g_dev);
     const auto t0 = Clock::now();
     auto tScale = t0;
     ProcessUsage uScale = ProcessUsage::now();
     TrainCallbacks cb;
     cb.snapshotEvery = 0;
+    std::atomic<bool> stop{false};
+    if (g_trace > 0)
+        cb.progress = [](const TrainProgress &p) {
+            if (p.iteration % g_trace == 0 || p.iteration == p.iterations)
+                std::fprintf(stderr, "    scale %d try %d it %d/%d: E(real) %+.2f E(syn) %+.2f E(rec) %+.2f rec MSE %.4f sat %.3f lr %.2e\n",
+                             p.scale, p.attempt, p.iteration, p.iterations, p.energyReal, p.energySyn, p.energyRec,
+                             p.recoveryMse, p.saturation, p.learningRate);
+        };
     cb.retrying = [&](int s, int attempt, const std::string &why) {
         r.scaleAttempts[s] = attempt + 1;
         std::fprintf(stderr, "  scale %d: %s; trained again (retry %d)\n", s, why.c_str(), attempt);
+    };
+    cb.rolledBack = [&](int s, int iteration, const std::string &why) {
+        r.scaleRolledBackAt[s] = iteration;
+        std::fprintf(stderr, "  scale %d: %s\n", s, why.c_str());
     };
     cb.scaleFinished = [&](int s, const PyramidModel &) {
         r.scaleSeconds[s] = since(tScale);
@@ -540,8 +559,18 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
         std::fprintf(stderr, "  scale %d: %.1f s (%.1f s in all; %.2f cores busy, %.0f %% of it in the kernel, %.0fk page faults)\n", s,
                      r.scaleSeconds[s], since(t0), cpu / std::max(1e-9, r.scaleSeconds[s]),
                      100.0 * r.scaleSystemSeconds[s] / cpu, r.scaleMinorFaults[s] / 1000.0);
+        if (g_stopAfter > 0 && s + 1 >= g_stopAfter)
+            stop = true;
     };
-    train(model, cb);
+    try {
+        train(model, cb, &stop);
+    } catch (const Cancelled &) {
+        // --stop-after: the scales trained so far, saved for --from.
+        r.trainSeconds = since(t0);
+        model.save(outDir + "/model.pgcn");
+        std::fprintf(stderr, "  stopped after %d scales: %s/model.pgcn\n", model.trainedScales(), outDir.c_str());
+        return r;
+    }
     r.trainSeconds = since(t0);
     r.trainPeakMiB = peakDeviceMemoryMiB(g_dev);
 
@@ -629,7 +658,8 @@ std::string resultJson(const RunResult &r)
     s << "{\"scale_seconds\":" << jsonList(r.scaleSeconds);
     if (!r.scaleUserSeconds.empty()) // a run's own (a median over runs has none)
         s << ",\"scale_user_seconds\":" << jsonList(r.scaleUserSeconds) << ",\"scale_system_seconds\":" << jsonList(r.scaleSystemSeconds)
-          << ",\"scale_minor_faults\":" << jsonList(r.scaleMinorFaults) << ",\"scale_attempts\":" << jsonList(r.scaleAttempts);
+          << ",\"scale_minor_faults\":" << jsonList(r.scaleMinorFaults) << ",\"scale_attempts\":" << jsonList(r.scaleAttempts)
+          << ",\"scale_rolled_back_at\":" << jsonList(r.scaleRolledBackAt);
     s << ",\"train_seconds\":" << r.trainSeconds
       << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16
       << ",\"batch16_minor_faults\":" << r.batch16MinorFaults
@@ -740,6 +770,15 @@ int trainBench(int argc, char **argv)
                                      std::to_string(cfg.numScales) + ")");
     } else if (arg(argc, argv, "keep", "") != "") {
         throw std::runtime_error("--keep needs --from MODEL");
+    }
+    g_trace = std::max(0, intArg(argc, argv, "trace", 0));
+    g_stopAfter = intArg(argc, argv, "stop-after", 0);
+    if (g_stopAfter != 0) {
+        if (g_stopAfter <= kept.keep || g_stopAfter >= cfg.numScales || runs != 1 || arg(argc, argv, "out", "").empty())
+            throw std::runtime_error("--stop-after K needs --out DIR, one run and K between the kept scales + 1 and --scales - 1");
+        fs::create_directories(arg(argc, argv, "out", ""));
+        trainOnce(b.img, cfg, nSamples, arg(argc, argv, "out", ""), kept);
+        return 0;
     }
     std::vector<RunResult> all;
     const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all, kept, intArg(argc, argv, "big", 0));

@@ -1,3 +1,4 @@
+#include "driftguard.h"
 #include "errors.h"
 #include "generator.h"
 #include "model.h"
@@ -279,6 +280,7 @@ private Q_SLOTS:
         TrainCallbacks quiet;
         quiet.progress = [&](const TrainProgress &p) { maxSaturation = std::max(maxSaturation, p.saturation); };
         quiet.retrying = [&](int, int, const std::string &why) { QFAIL(why.c_str()); };
+        quiet.rolledBack = [&](int, int, const std::string &why) { QFAIL(why.c_str()); };
         train(healthy, quiet);
         QCOMPARE(healthy.trainedScales(), 2);
         QVERIFY2(maxSaturation < 0.3, qPrintable(QString::number(maxSaturation)));
@@ -296,6 +298,69 @@ private Q_SLOTS:
         expectCoarsestScaleFails(c, "starting from", "starting from",
                                  [&](const TrainProgress &p) { maxMse = std::max(maxMse, p.recoveryMse); });
         QVERIFY2(maxMse > TrainConfig::kRecoveryWorseFloor && maxMse < c.failureMse, qPrintable(QString::number(maxMse)));
+    }
+
+    /** A recovery MSE series: `level(it)` times a deterministic +-30 % jitter; every `every`-th iteration measured. */
+    static DriftGuard judge(int iterations, const std::function<double(int)> &level, int every = 1,
+                            std::vector<int> *checkpoints = nullptr)
+    {
+        DriftGuard g(iterations);
+        std::uint32_t state = 12345;
+        for (int it = 0; it < iterations; it += every) {
+            state = state * 1664525u + 1013904223u;
+            const double jitter = 1.0 + 0.6 * (double(state >> 8) / double(1u << 24) - 0.5);
+            if (g.observe(it, level(it) * jitter, 0.001)) {
+                g.checkpointTaken(it);
+                if (checkpoints)
+                    checkpoints->push_back(it + 1);
+            }
+        }
+        return g;
+    }
+
+    void steadyOrLearningScaleHasNoDrift()
+    {
+        std::vector<int> cps;
+        const DriftGuard steady = judge(1000, [](int) { return 0.01; }, 1, &cps);
+        QVERIFY(!steady.drifted());
+        // Checkpoints only in the second half, on the guard's grid.
+        QVERIFY(!cps.empty());
+        for (int it : cps) {
+            QVERIFY2(2 * it >= 1000, qPrintable(QString::number(it)));
+            QCOMPARE((it - 1) % steady.checkpointEvery(), 0);
+        }
+        // A recovery that keeps improving, or one that ends a little worse than its best.
+        QVERIFY(!judge(4000, [](int it) { return 0.05 / (1.0 + it / 200.0); }).drifted());
+        QVERIFY(!judge(4000, [](int it) { return it < 3900 ? 0.007 : 0.012; }).drifted());
+        // Far from a drift in relative terms, but all of it within the absolute floor.
+        QVERIFY(!judge(300, [](int it) { return it < 280 ? 0.0005 : 0.004; }).drifted());
+    }
+
+    void lateDriftGoesBackToTheLastHealthyCheckpoint()
+    {
+        // The coarsest scale of balanced seed 1 on the colosseum: steady at 0.007, then
+        // drifting from iteration 3890 to about 0.04-0.09 at its end.
+        auto level = [](int it) { return it < 3890 ? 0.007 : 0.007 + 0.0007 * (it - 3890); };
+        for (int every : {1, 10}) { // every iteration measured (CPU), every 10th (GPU)
+            const DriftGuard g = judge(4000, level, every);
+            QVERIFY(g.drifted());
+            QVERIFY2(g.recentMse() > 3 * g.bestMse(), qPrintable(QString::number(g.recentMse())));
+            // The last checkpoint whose window was still within 1.5x the best: at most one
+            // checkpoint interval (100 here) past the drift's start.
+            QVERIFY2(g.checkpointIteration() >= 3700 && g.checkpointIteration() <= 3890 + g.checkpointEvery(),
+                     qPrintable(QString::number(g.checkpointIteration())));
+            QVERIFY2(g.checkpointMse() < 0.0105, qPrintable(QString::number(g.checkpointMse())));
+        }
+    }
+
+    void earlyRunawayIsLeftToTheRetry()
+    {
+        // Away from iteration 100 on: no healthy point in the second half to go back to,
+        // so the scale's own checks (and a retry) decide, as before.
+        const DriftGuard g = judge(1000, [](int it) { return it < 100 ? 0.03 : 0.5; });
+        QVERIFY(!g.drifted());
+        QCOMPARE(g.checkpointIteration(), 0);
+        QVERIFY(g.recentMse() > 0.3);
     }
 
     void coarsestScaleHasItsOwnIterations()
