@@ -336,6 +336,9 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
                 if (p.iteration == p.iterations || sinceEmit.elapsed() >= d->progressIntervalMs)
                     flush();
             };
+            cb.rolledBack = [&](int scale, int iteration, const std::string &why) {
+                Q_EMIT scaleRolledBack(scale, iteration, QString::fromStdString(why));
+            };
             cb.scaleFinished = [&](int scale, const PyramidModel &m) {
                 flush();
                 Q_EMIT scaleFinished(scale, modelToBytes(m));

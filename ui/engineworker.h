@@ -69,6 +69,8 @@ Q_SIGNALS:
     void trainProgress(const pgcn::ui::TrainStatus &status);
     /** A scale is trained; `modelBytes` is the model file so far (for autosave). */
     void scaleFinished(int scale, const QByteArray &modelBytes);
+    /** A scale drifted at its end and keeps its net of `iteration` (pgcn::DriftGuard); `why` says so in full. */
+    void scaleRolledBack(int scale, int iteration, const QString &why);
     void trainingFinished(const pgcn::ui::JobOutcome &outcome);
     void pausedChanged(bool paused);
     void busyChanged(bool busy);

@@ -476,6 +476,9 @@ void MainWindow::connectWorker()
     connect(m_worker, &EngineWorker::trainProgress, this, &MainWindow::onTrainProgress);
     connect(m_worker, &EngineWorker::scaleFinished, this, &MainWindow::onScaleFinished);
     connect(m_worker, &EngineWorker::trainingFinished, this, &MainWindow::onTrainingFinished);
+    connect(m_worker, &EngineWorker::scaleRolledBack, this, [this](int scale, int iteration) {
+        setStatus(tr("Training... (scale %1 drifted at its end: its net of iteration %2 is kept)").arg(scale + 1).arg(iteration));
+    });
     connect(m_worker, &EngineWorker::pausedChanged, this, [this](bool paused) {
         setStatus(paused ? tr("Paused") : tr("Training..."));
     });
