@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 namespace pgcn {
 
@@ -84,13 +83,6 @@ std::pair<at::Tensor, at::Tensor> runChains(const WindowBatch &win, const std::v
 double saturation(const at::Tensor &x)
 {
     return (x.abs() >= TrainConfig::kSaturatedAbove).to(at::kFloat).mean().item<double>();
-}
-
-std::string fixed(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", v);
-    return buf;
 }
 
 } // namespace
@@ -298,10 +290,10 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             net->copyFrom(*checkpoint);
             if (cb.rolledBack)
                 cb.rolledBack(s, guard.checkpointIteration(),
-                              "the recovery drifted at the end of scale " + scaleName + " (MSE " + fixed(meanMse) +
-                                  " over the last iterations, " + fixed(guard.bestMse()) + " at best); its net of iteration " +
+                              "the recovery drifted at the end of scale " + scaleName + " (MSE " + std::to_string(meanMse) +
+                                  " over the last iterations, " + std::to_string(guard.bestMse()) + " at best); its net of iteration " +
                                   std::to_string(guard.checkpointIteration()) + " of " + std::to_string(iters) +
-                                  " is kept (MSE " + fixed(guard.checkpointMse()) + ")");
+                                  " is kept (MSE " + std::to_string(guard.checkpointMse()) + ")");
             meanMse = guard.checkpointMse();
             meanSat = guard.checkpointSaturation();
         }
