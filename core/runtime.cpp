@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include "allocator.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/Context.h>
@@ -11,9 +13,6 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include <mutex>
 #include <new>
@@ -37,18 +36,11 @@ void initRuntime(int threads)
 {
     static std::once_flag once;
     std::call_once(once, [threads] {
+        configureAllocator(); // done at load already; the call also links allocator.cpp, whose load-time set-up that is
         int n = threads > 0 ? threads : int(std::thread::hardware_concurrency());
         if (n < 1)
             n = 1;
         at::set_num_threads(n);
-#if defined(__GLIBC__)
-        // Every Langevin step allocates activations of tens of megabytes. glibc
-        // serves those with fresh mmap()s and returns them at once, so each step
-        // page-faults its memory in again (measured: 6x slower sampling). Keep
-        // freed memory in the heap instead.
-        mallopt(M_MMAP_MAX, 0);
-        mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
-#endif
         // Every scale's chains run thousands of times at one shape: let cuDNN time its
         // algorithms once per shape and keep the fastest.
         at::globalContext().setBenchmarkCuDNN(true);

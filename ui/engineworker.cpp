@@ -13,6 +13,7 @@
 
 #include <QElapsedTimer>
 
+#include "allocator.h"
 #include "config.h"
 #include "errors.h"
 #include "generator.h"
@@ -359,6 +360,7 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
         std::lock_guard lock(d->mutex);
         d->paused = false;
     }
+    releaseFreeMemory(); // the training's activations, kept in the heap while it ran
     d->busy = false;
     Q_EMIT trainingFinished(outcome);
     Q_EMIT busyChanged(false);
@@ -386,6 +388,7 @@ void EngineWorker::loadModel(const QByteArray &modelBytes, const QString &device
 void EngineWorker::unloadModel()
 {
     d->model.reset();
+    releaseFreeMemory();
     Q_EMIT modelChanged(ModelInfo());
 }
 
@@ -441,6 +444,7 @@ void EngineWorker::runGenerationJob(int count, const std::function<void()> &job,
     const JobOutcome outcome = guarded(job, false);
     if (after)
         after();
+    releaseFreeMemory(); // a batch's activations: hundreds of megabytes, kept in the heap while it ran
     d->busy = false;
     Q_EMIT generationFinished(outcome);
     Q_EMIT busyChanged(false);
