@@ -346,6 +346,11 @@ int cmdTrain(int argc, char **argv)
               << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.presetName
               << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << describeDevice(dev)
               << '\n';
+    const PyramidGeometry &geo = model.geometry();
+    if (cfg.numScales > 1 && geo.scales.front() == geo.scales.back())
+        std::cerr << "note: the image's shorter side (" << geo.finest.shortSide() << " px) is not above --min-size ("
+                  << cfg.minSize << "), so all " << cfg.numScales
+                  << " scales have the image's size: they add training, not a pyramid (--scales 1, or a smaller --min-size)\n";
 
     const bool tty = stderrIsTerminal();
     TrainCallbacks cb;

@@ -169,6 +169,7 @@ private Q_SLOTS:
         Result r = run(tinyTrain(model));
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.err.contains(QLatin1String("scale 2/2")));
+        QVERIFY(!r.err.contains(QLatin1String("note:"))); // 24x20 over a 12-px coarsest scale: a pyramid
         QVERIFY(QFileInfo::exists(model));
 
         r = run({QStringLiteral("info"), model});
@@ -296,6 +297,8 @@ private Q_SLOTS:
         args[1] = file(QStringLiteral("dot.png"));
         Result r = run(args);
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QLatin1String("note: the image's shorter side (1 px) is not above --min-size (12), so all 2 scales")),
+                 qPrintable(r.err));
         r = run({QStringLiteral("sample"), file(QStringLiteral("dot.pgcn")), QStringLiteral("-n"), QStringLiteral("1"),
                  QStringLiteral("--size"), QStringLiteral("3x2"), QStringLiteral("-o"), file(QStringLiteral("dot"))});
         QVERIFY2(r.code == 0, qPrintable(r.err));
