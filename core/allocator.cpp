@@ -30,7 +30,7 @@ void configureAllocator()
 namespace {
 // Before main(): before Qt (the studio's threads, Qt Test's watchdog) or LibTorch
 // starts a thread that would get an arena of its own.
-const bool g_configuredAtLoad = (configureAllocator(), true);
+[[maybe_unused]] const bool g_configuredAtLoad = (configureAllocator(), true);
 } // namespace
 
 void releaseFreeMemory()

@@ -36,7 +36,7 @@ void initRuntime(int threads)
 {
     static std::once_flag once;
     std::call_once(once, [threads] {
-        configureAllocator(); // done at load already; the call also links allocator.cpp, whose load-time set-up that is
+        configureAllocator(); // already done at load time; this call keeps allocator.cpp (and its initialiser) in every link
         int n = threads > 0 ? threads : int(std::thread::hardware_concurrency());
         if (n < 1)
             n = 1;
