@@ -91,8 +91,9 @@ const char *kTrainHelp =
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
     "  --window-lr F          initial learning rate at the windowed scales (0 = as --lr)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
-    "  --precision P          on a GPU: auto (default: fp32 training, tf32 sampling),\n"
-    "                         fp32, tf32, or bf16 chains\n"
+    "  --precision P          auto (default: fp32 training; sampling with tf32 on a GPU,\n"
+    "                         bf16 chains on a CPU with AVX512-BF16), fp32, tf32,\n"
+    "                         or bf16 chains\n"
     "  --threads N            CPU threads (default: all cores)\n"
     "  --seed N               random seed (default 0)\n"
     "  --snapshots DIR        write synthesis/recovery PNGs while training\n"
@@ -112,8 +113,9 @@ const char *kSampleHelp =
     "  --noise F              Langevin noise while sampling (default 0, as in the paper)\n"
     "  --batch N              chains run together (default 8)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
-    "  --precision P          on a GPU: auto (default: fp32 training, tf32 sampling),\n"
-    "                         fp32, tf32, or bf16 chains\n"
+    "  --precision P          auto (default: fp32 training; sampling with tf32 on a GPU,\n"
+    "                         bf16 chains on a CPU with AVX512-BF16), fp32, tf32,\n"
+    "                         or bf16 chains\n"
     "  --seed N               random seed (default 0)\n"
     "  --chain FILE.gif       the first sample's Langevin chain, every step, as an animation\n";
 
@@ -342,10 +344,14 @@ int cmdTrain(int argc, char **argv)
     const RgbImage image = loadImage(imagePath);
     PyramidModel model(image, cfg);
     model.to(dev);
+    std::string onDevice;
+    {
+        const TrainingPrecision asTrained; // the precision the training computes in (Auto trains in fp32)
+        onDevice = describeDevice(dev);
+    }
     std::cerr << "training " << imagePath << " (" << image.width << "x" << image.height << " -> "
               << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.presetName
-              << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << describeDevice(dev)
-              << '\n';
+              << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << onDevice << '\n';
     const PyramidGeometry &geo = model.geometry();
     if (cfg.numScales > 1 && geo.scales.front() == geo.scales.back())
         std::cerr << "note: the image's shorter side (" << geo.finest.shortSide() << " px) is not above --min-size ("

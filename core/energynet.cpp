@@ -98,9 +98,8 @@ at::Tensor EnergyNetImpl::forward(const at::Tensor &x)
 std::vector<at::Tensor> EnergyNetImpl::frozenWeights()
 {
     at::NoGradGuard noGrad;
-    // On a GPU set to bf16 the chains compute in bfloat16 (runtime.h, Precision); training's own forward stays fp32.
-    const bool bf16 = !m_w.empty() && m_w.front().is_cuda() && precision() == Precision::Bf16;
-    const auto type = bf16 ? at::kBFloat16 : at::kFloat;
+    // The chains compute in bfloat16 where the precision says so (runtime.h, chainType); training's own forward stays fp32.
+    const auto type = m_w.empty() ? at::kFloat : chainType(m_w.front().device());
     std::vector<at::Tensor> out;
     for (int i = 0; i < layers(); ++i) {
         out.push_back(normalisedWeight(i, false).detach().to(type).contiguous(at::MemoryFormat::ChannelsLast));
@@ -111,7 +110,7 @@ std::vector<at::Tensor> EnergyNetImpl::frozenWeights()
 
 at::Tensor EnergyNetImpl::energyMap(const at::Tensor &x, const std::vector<at::Tensor> &frozen, std::vector<at::Tensor> *inputs)
 {
-    // Inputs follow the weights' type (fp32, or bf16 chains on a GPU); the map is handed back as fp32.
+    // Inputs follow the weights' type (fp32, or bf16 chains); the map is handed back as fp32.
     at::Tensor h = frozen.empty() || x.scalar_type() == frozen.front().scalar_type() ? x : x.to(frozen.front().scalar_type());
     const size_t n = frozen.size() / 2;
     for (size_t i = 0; i < n; ++i) {

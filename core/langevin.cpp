@@ -184,7 +184,7 @@ at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tenso
     // autograd's bookkeeping cost more than the small scales' convolutions, and a
     // chain with no autograd inside can be captured as a CUDA graph.
     at::NoGradGuard noGrad;
-    // The weights' type sets the arithmetic (bfloat16 weights on a GPU set to bf16, see frozenWeights);
+    // The weights' type sets the arithmetic (bfloat16 weights where the precision asks for bf16 chains, see frozenWeights);
     // the chain's state stays fp32 and so does the gradient handed back.
     const auto type = frozen.empty() ? xPadded.scalar_type() : frozen.front().scalar_type();
     // Channels-last: oneDNN's NHWC convolutions, measured 10-30 % more Langevin

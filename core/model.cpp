@@ -3,6 +3,7 @@
 #include "archivecheck.h"
 #include "errors.h"
 #include "fileutil.h"
+#include "runtime.h"
 #include "tensorops.h"
 
 #include <ATen/core/grad_mode.h>
@@ -46,7 +47,10 @@ const std::vector<at::Tensor> &PyramidModel::frozen(int scale) const
         throw InvalidArgument("scale " + std::to_string(scale) + " is not trained");
     if (m_frozen.size() < m_nets.size())
         m_frozen.resize(m_nets.size());
-    if (m_frozen[scale].empty()) {
+    // Rebuilt when the precision has changed the chains' type since (a training turns Auto into fp32 for its span).
+    const auto &net0 = m_nets[scale];
+    if (m_frozen[scale].empty()
+        || m_frozen[scale].front().scalar_type() != chainType(net0->parameters().front().device())) {
         EnergyNet net = m_nets[scale];
         net->eval();
         m_frozen[scale] = net->frozenWeights();

@@ -84,6 +84,28 @@ Precision precision()
     return p == Precision::Auto ? Precision::Tf32 : p;
 }
 
+bool cpuHasBf16()
+{
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512bf16") != 0;
+    }();
+    return has;
+#else
+    return false;
+#endif
+}
+
+at::ScalarType chainType(const at::Device &device)
+{
+    const Precision p = g_precision.load();
+    if (device.is_cuda())
+        return p == Precision::Bf16 ? at::kBFloat16 : at::kFloat;
+    // On the CPU Auto still reads as itself here: a training has turned it into Fp32 (TrainingPrecision).
+    return (p == Precision::Bf16 || p == Precision::Auto) && cpuHasBf16() ? at::kBFloat16 : at::kFloat;
+}
+
 TrainingPrecision::TrainingPrecision() : m_before(g_precision.load())
 {
     if (m_before == Precision::Auto) {
@@ -214,7 +236,8 @@ std::string describeDevice(const at::Device &device)
 #endif
         return name;
     }
-    return "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
+    const bool bf16 = chainType(device) == at::kBFloat16;
+    return "CPU (" + std::to_string(at::get_num_threads()) + " threads" + (bf16 ? ", bf16 chains" : "") + ")";
 }
 
 Rng::Rng(std::uint64_t seed, at::Device device)

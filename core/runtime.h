@@ -24,17 +24,21 @@ at::Device parseDevice(const std::string &name);
 std::string describeDevice(const at::Device &device);
 
 /**
- * Arithmetic on a CUDA device (the CPU always computes in fp32):
- *  - Auto (the default): Fp32 while training, Tf32 for sampling and the tasks.
- *    Measured on an H100 (balanced preset, 250-px colosseum, patch-SWD of 32
- *    samples): trained in fp32 119.8 +- 6.9, in tf32 181.7 +- 8.1, with bf16
- *    chains 222.5 +- 4.6; sampling a trained model in tf32 takes 15 ms per
- *    250-px sample against 25 ms in fp32 (its gradients differ by 5e-4).
+ * Arithmetic of the chains and the GPU's convolutions:
+ *  - Auto (the default): Fp32 while training; for sampling and the tasks Tf32
+ *    on a GPU, bf16 chains on a CPU that computes bfloat16 natively
+ *    (cpuHasBf16), fp32 on other CPUs. Measured on an H100 (balanced preset,
+ *    250-px colosseum, patch-SWD of 32 samples): trained in fp32 119.8 +- 6.9,
+ *    in tf32 181.7 +- 8.1, with bf16 chains 222.5 +- 4.6; sampling a trained
+ *    model in tf32 takes 15 ms per 250-px sample against 25 ms in fp32 (its
+ *    gradients differ by 5e-4). On a 2-core AVX512-BF16 CPU, bf16 chains run
+ *    1.8x as many Langevin steps per second as fp32 (README, Precision).
  *  - Fp32: IEEE single precision everywhere;
- *  - Tf32: convolutions and matrix products on tensor cores with TF32 inputs
- *    (10-bit mantissa), fp32 accumulation and storage;
+ *  - Tf32: on a GPU, convolutions and matrix products on tensor cores with
+ *    TF32 inputs (10-bit mantissa), fp32 accumulation and storage; fp32 on a CPU;
  *  - Bf16: as Tf32, and the Langevin chains' energy gradients in bfloat16
- *    (the chain state and its update stay fp32).
+ *    (the chain state and its update stay fp32), training's chains included;
+ *    on a CPU without native bfloat16 the chains stay fp32.
  */
 enum class Precision { Auto, Fp32, Tf32, Bf16 };
 
@@ -45,6 +49,16 @@ const char *precisionName(Precision p);
 void setPrecision(Precision p);
 /** The precision set; Auto reads as Tf32 outside a training (see TrainingPrecision). */
 Precision precision();
+
+/** True when the CPU has native bfloat16 arithmetic (x86 AVX512-BF16, which AMX CPUs have too). */
+bool cpuHasBf16();
+
+/**
+ * The type the Langevin chains' energy gradients are computed in on `device`
+ * under the current precision: kBFloat16 for Bf16 (on a CPU only with
+ * cpuHasBf16), and on such a CPU for Auto outside a training; kFloat otherwise.
+ */
+at::ScalarType chainType(const at::Device &device);
 
 /** While alive, a training's precision: Auto becomes Fp32; restores the previous setting. */
 class TrainingPrecision

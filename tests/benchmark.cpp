@@ -19,8 +19,8 @@
 //       (whole images, every coarser chain re-run every iteration) and ours (the
 //       preset's bank of coarse samples and windows); times, quality and ratio.
 //   Every mode takes --threads N (default: every core), --device auto|cpu|cuda
-//   (default auto) and --precision auto|fp32|tf32|bf16 (CUDA only; default auto:
-//   fp32 while training, tf32 while sampling).
+//   (default auto) and --precision auto|fp32|tf32|bf16 (default auto: fp32 while
+//   training; while sampling tf32 on a GPU, bf16 chains on an AVX512-BF16 CPU).
 //   train and score take --big N: time and peak memory of one sample whose
 //   longer side is N px (e.g. 1024).
 //   patchgencn-bench langevin [--size N] [--preset P]
@@ -105,8 +105,16 @@ std::string machine()
     uname(&u);
     std::ostringstream s;
     s << u.machine << ", " << std::thread::hardware_concurrency() << " cores, " << at::get_num_threads() << " threads";
-    if (g_dev.is_cuda())
+    if (g_dev.is_cuda()) {
         s << ", " << describeDevice(g_dev);
+    } else {
+        std::string training;
+        {
+            const TrainingPrecision asTrained;
+            training = at::toString(chainType(g_dev));
+        }
+        s << ", chains: " << training << " training, " << at::toString(chainType(g_dev)) << " sampling";
+    }
     return s.str();
 }
 

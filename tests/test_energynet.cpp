@@ -1,5 +1,6 @@
 #include "config.h"
 #include "energynet.h"
+#include "testutil.h"
 
 #include <QTest>
 
@@ -63,6 +64,7 @@ private Q_SLOTS:
         const at::Tensor x = at::rand({1, 3, 16, 16});
         for (int i = 0; i < 1000; ++i)
             net->forward(x); // each training-mode call advances the power iteration
+        const test::PrecisionScope fp32(Precision::Fp32); // the normalised weights themselves (bf16 chains would round them)
         const auto frozen = net->frozenWeights();
         for (int l = 0; l < EnergyNetImpl::kNormalisedLayers; ++l) {
             const at::Tensor w = frozen[2 * l].reshape({frozen[2 * l].size(0), -1});
@@ -92,6 +94,7 @@ private Q_SLOTS:
         net->eval();
         const at::Tensor x = at::rand({2, 3, 14, 17});
         at::NoGradGuard g;
+        const test::PrecisionScope fp32(Precision::Fp32); // bf16 chains round (test_langevin's bf16 test)
         QVERIFY(at::allclose(net->forward(x), EnergyNetImpl::energyMap(x, net->frozenWeights()), 1e-5, 1e-6));
     }
 };

@@ -4,6 +4,7 @@
 #include "langevin.h"
 #include "windows.h"
 #include "runtime.h"
+#include "testutil.h"
 
 #include <QTest>
 
@@ -108,6 +109,7 @@ private Q_SLOTS:
         at::manual_seed(2);
         EnergyNet net(std::vector<int>{8, 8, 8, 8, 1}, 0.3);
         net->eval();
+        const test::PrecisionScope fp32(Precision::Fp32);
         const auto frozen = net->frozenWeights();
         const GradientFn grad = [&](const at::Tensor &x) { return energyGradient(frozen, x); };
         const at::Tensor syn0 = at::rand({3, 3, 20, 17}) * 2 - 1, rec0 = at::rand({2, 3, 20, 17}) * 2 - 1;
@@ -138,6 +140,7 @@ private Q_SLOTS:
         at::manual_seed(1);
         EnergyNet net(std::vector<int>{8, 8, 8, 8, 1}, 0.3);
         net->eval();
+        const test::PrecisionScope fp32(Precision::Fp32);
         const auto frozen = net->frozenWeights();
         const int field = 11;
         const at::Tensor image = at::rand({1, 3, 34, 29}) * 2 - 1;
@@ -204,6 +207,7 @@ private Q_SLOTS:
         at::manual_seed(1);
         EnergyNet net(std::vector<int>{16, 8, 8, 8, 1}, 0.2);
         net->eval();
+        const test::PrecisionScope fp32(Precision::Fp32); // fp32 arithmetic (bf16 chains: bf16GradientIsFp32sRounded)
         const auto frozen = net->frozenWeights();
         const at::Tensor x = at::rand({2, 3, 21, 17}) * 2 - 1;
         const at::Tensor weight = at::rand({2, 1, 11, 7});
@@ -217,11 +221,73 @@ private Q_SLOTS:
         QVERIFY(!g.requires_grad());
     }
 
+    void chainTypeFollowsThePrecision()
+    {
+        const at::Device cpu(at::kCPU);
+        const auto bf16OnThisCpu = cpuHasBf16() ? at::kBFloat16 : at::kFloat;
+        {
+            const test::PrecisionScope p(Precision::Fp32);
+            QCOMPARE(chainType(cpu), at::kFloat);
+        }
+        {
+            const test::PrecisionScope p(Precision::Tf32); // a GPU's alone
+            QCOMPARE(chainType(cpu), at::kFloat);
+        }
+        {
+            const test::PrecisionScope p(Precision::Bf16); // trains with bf16 chains too
+            QCOMPARE(chainType(cpu), bf16OnThisCpu);
+            const TrainingPrecision training;
+            QCOMPARE(chainType(cpu), bf16OnThisCpu);
+        }
+        // Auto: bf16 chains for sampling where the CPU has them, fp32 while training.
+        setPrecision(Precision::Auto);
+        QCOMPARE(chainType(cpu), bf16OnThisCpu);
+        {
+            const TrainingPrecision training;
+            QCOMPARE(chainType(cpu), at::kFloat);
+        }
+        QCOMPARE(chainType(cpu), bf16OnThisCpu);
+        QCOMPARE(QString::fromStdString(describeDevice(cpu)).contains(QStringLiteral("bf16 chains")), cpuHasBf16());
+    }
+
+    void bf16GradientIsFp32sRounded()
+    {
+        if (!cpuHasBf16())
+            QSKIP("this CPU has no native bfloat16 (AVX512-BF16): its chains stay fp32");
+        at::manual_seed(4);
+        EnergyNet net(std::vector<int>{32, 32, 32, 32, 1}, 0.1);
+        net->eval();
+        const at::Tensor x = at::rand({2, 3, 40, 33}) * 2 - 1;
+        const at::Tensor weight = at::rand({2, 1, 30, 23});
+        at::Tensor ref, g;
+        {
+            const test::PrecisionScope p(Precision::Fp32);
+            ref = energyGradient(net->frozenWeights(), x, weight);
+        }
+        {
+            const test::PrecisionScope p(Precision::Bf16);
+            const auto frozen = net->frozenWeights();
+            QCOMPARE(frozen.front().scalar_type(), at::kBFloat16);
+            g = energyGradient(frozen, x, weight);
+        }
+        // The state and the gradient handed back stay fp32; the arithmetic is bfloat16's
+        // (8-bit mantissa: a relative error of a few 1e-3, not fp32's 1e-7, and no more).
+        QCOMPARE(g.scalar_type(), at::kFloat);
+        QCOMPARE(g.sizes(), ref.sizes());
+        const double err = ((g - ref).norm() / ref.norm()).item<double>();
+        qInfo("bf16 gradient: %.3g relative to fp32's", err);
+        QVERIFY2(err > 1e-4 && err < 3e-2, qPrintable(QString::number(err)));
+        // Per element: the direction of the step is kept (the sign of every larger component).
+        const at::Tensor big = ref.abs() > 0.1 * ref.abs().max();
+        QVERIFY(at::equal(g.sign().masked_select(big), ref.sign().masked_select(big)));
+    }
+
     void energyGradientMatchesFiniteDifferences()
     {
         at::manual_seed(0);
         EnergyNet net(std::vector<int>{8, 8, 8, 8, 1}, 0.3);
         net->eval();
+        const test::PrecisionScope fp32(Precision::Fp32);
         const auto frozen = net->frozenWeights();
         const at::Tensor x = at::rand({1, 3, 13, 13}, at::kDouble).to(at::kFloat);
         const at::Tensor g = energyGradient(frozen, x);

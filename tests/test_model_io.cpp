@@ -2,6 +2,7 @@
 #include "errors.h"
 #include "generator.h"
 #include "model.h"
+#include "runtime.h"
 #include "testutil.h"
 #include "trainer.h"
 
@@ -85,6 +86,41 @@ private Q_SLOTS:
         QVERIFY(at::equal(reconstruct(m_model), reconstruct(loaded)));
         // No temporary file is left beside it.
         QCOMPARE(QDir(m_dir.path()).entryList(QDir::Files).filter(QStringLiteral(".tmp")).size(), 0);
+    }
+
+    void bf16ChainsSampleCloseToFp32()
+    {
+        if (!cpuHasBf16())
+            QSKIP("this CPU has no native bfloat16 (AVX512-BF16): its chains stay fp32");
+        SampleRequest req;
+        req.count = 4;
+        GenerateOptions opt;
+        opt.seed = 11;
+        std::vector<at::Tensor> fp32, bf16, other;
+        {
+            const test::PrecisionScope p(Precision::Fp32);
+            fp32 = sample(m_model, req, opt);
+            QCOMPARE(m_model.frozen(0).front().scalar_type(), at::kFloat);
+            opt.seed = 12;
+            other = sample(m_model, req, opt);
+            opt.seed = 11;
+        }
+        {
+            const test::PrecisionScope p(Precision::Bf16);
+            // The model's cached chain weights follow the precision (they were fp32 a moment ago).
+            QCOMPARE(m_model.frozen(0).front().scalar_type(), at::kBFloat16);
+            bf16 = sample(m_model, req, opt);
+        }
+        // Same seed, same starts: the bf16 chains end near the fp32 ones, far nearer
+        // than the samples of another seed are; but not on them (bf16 did compute).
+        double drift = 0, spread = 0;
+        for (int i = 0; i < req.count; ++i) {
+            QCOMPARE(bf16[i].sizes(), fp32[i].sizes());
+            drift += (bf16[i] - fp32[i]).abs().mean().item<double>() / req.count;
+            spread += (other[i] - fp32[i]).abs().mean().item<double>() / req.count;
+        }
+        qInfo("bf16 against fp32: %.4g per pixel; another seed: %.4g", drift, spread);
+        QVERIFY2(drift > 0 && drift < 0.01 * spread, qPrintable(QStringLiteral("%1 against %2").arg(drift).arg(spread)));
     }
 
     void partlyTrainedModelsRoundTrip()

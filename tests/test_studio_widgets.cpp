@@ -422,15 +422,15 @@ private Q_SLOTS:
         QCOMPARE(d.kind, int(ui::TaskRequest::Edit));
     }
 
-    void precisionIsASettingForTheGpu()
+    void precisionIsASettingWhereThereIsAChoice()
     {
         ui::TrainingPanel panel;
         auto *box = panel.findChild<QComboBox *>(QStringLiteral("precision"));
         QVERIFY(box);
         QCOMPARE(panel.settings().precision, QStringLiteral("auto"));
         QCOMPARE(box->count(), 4);
-        // Only a CUDA device has a choice to make (the CPU computes in FP32).
-        QCOMPARE(box->isEnabled(), ui::cudaPresent());
+        // Only a CUDA device or a CPU with native bfloat16 has a choice to make (other CPUs compute in FP32).
+        QCOMPARE(box->isEnabled(), ui::cudaPresent() || ui::cpuBf16Present());
         ui::TrainSettings s = panel.settings();
         s.precision = QStringLiteral("bf16");
         panel.setSettings(s);

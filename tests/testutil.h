@@ -2,11 +2,22 @@
 
 #include "config.h"
 #include "image.h"
+#include "runtime.h"
 
 #include <cmath>
 #include <cstdint>
 
 namespace pgcn::test {
+
+/** Sets the engine's precision for a test's span, then puts Auto (the default) back. */
+class PrecisionScope
+{
+public:
+    explicit PrecisionScope(Precision p) { setPrecision(p); }
+    ~PrecisionScope() { setPrecision(Precision::Auto); }
+    PrecisionScope(const PrecisionScope &) = delete;
+    PrecisionScope &operator=(const PrecisionScope &) = delete;
+};
 
 /** A small image with structure: warm diagonal stripes over a blue-green gradient. */
 inline RgbImage patternImage(int w, int h)

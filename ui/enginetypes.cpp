@@ -96,6 +96,11 @@ bool cudaPresent()
     return present;
 }
 
+bool cpuBf16Present()
+{
+    return pgcn::cpuHasBf16();
+}
+
 void initEngine(int threads)
 {
     pgcn::initRuntime(threads);

@@ -46,6 +46,8 @@ TrainSettings presetSettings(const QString &preset);
 pgcn::TrainConfig trainConfigFor(const TrainSettings &s);
 QStringList presetNames();
 bool cudaPresent();
+/** True when the CPU computes bfloat16 natively (AVX512-BF16): Automatic samples with bf16 chains there. */
+bool cpuBf16Present();
 /** Sets the engine's CPU thread count once (0: all cores); later calls do nothing. */
 void initEngine(int threads);
 
