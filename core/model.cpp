@@ -48,9 +48,8 @@ const std::vector<at::Tensor> &PyramidModel::frozen(int scale) const
     if (m_frozen.size() < m_nets.size())
         m_frozen.resize(m_nets.size());
     // Rebuilt when the precision has changed the chains' type since (a training turns Auto into fp32 for its span).
-    const auto &net0 = m_nets[scale];
-    if (m_frozen[scale].empty()
-        || m_frozen[scale].front().scalar_type() != chainType(net0->parameters().front().device())) {
+    const auto &cached = m_frozen[scale];
+    if (cached.empty() || cached.front().scalar_type() != chainType(cached.front().device())) {
         EnergyNet net = m_nets[scale];
         net->eval();
         m_frozen[scale] = net->frozenWeights();
