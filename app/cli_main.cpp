@@ -85,7 +85,8 @@ const char *kTrainHelp =
     "  --batch N              synthesis chains per iteration\n"
     "  --coarse-batch N       synthesis chains per iteration at the coarsest scale (0 = as --batch)\n"
     "  --window-batch N       synthesis windows per iteration at the windowed scales (0 = as --batch)\n"
-    "  --crop N               train on N-pixel windows at larger scales (0 = whole image)\n"
+    "  --crop N               train on N-pixel windows at larger scales (0 = whole image;\n"
+    "                         quick and balanced: 40 on the CPU, whole images on a GPU)\n"
     "  --bank N               coarse samples drawn once per scale (0 = reference schedule)\n"
     "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
@@ -301,7 +302,9 @@ int cmdTrain(int argc, char **argv)
     if (out.empty())
         throw UsageError{"train needs -o MODEL"};
 
-    TrainConfig cfg = TrainConfig::preset(a.str("preset", "quick"));
+    initRuntime(a.integer("threads", 0, 0, 1024));
+    const at::Device dev = deviceFor(a); // the preset depends on it: whole images on a GPU
+    TrainConfig cfg = TrainConfig::preset(a.str("preset", "quick"), dev.is_cuda());
     cfg.maxSize = a.integer("max-size", cfg.maxSize, 8, 4096);
     cfg.minSize = a.integer("min-size", cfg.minSize, 4, 4096);
     cfg.numScales = a.integer("scales", cfg.numScales, 1, 20);
@@ -330,8 +333,6 @@ int cmdTrain(int argc, char **argv)
     cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
     cfg.validate();
 
-    initRuntime(a.integer("threads", 0, 0, 1024));
-    const at::Device dev = deviceFor(a);
     requireOutputDir(out);
     const std::string snapDir = a.str("snapshots");
     if (!snapDir.empty()) {

@@ -129,8 +129,12 @@ struct TrainConfig
     std::string toText() const;
     static TrainConfig fromText(const std::string &text); // throws FileFormatError
 
-    /** "paper", "balanced" or "quick"; throws InvalidArgument otherwise. */
-    static TrainConfig preset(const std::string &name);
+    /**
+     * "paper", "balanced" or "quick"; throws InvalidArgument otherwise. `forGpu`: the
+     * preset as trained on a GPU, where quick and balanced train every scale on the
+     * whole image (cropSize 0) instead of on windows, which are the CPU's economy.
+     */
+    static TrainConfig preset(const std::string &name, bool forGpu = false);
     static std::vector<std::string> presetNames();
 };
 

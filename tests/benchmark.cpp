@@ -17,7 +17,7 @@
 //   patchgencn-bench compare IMAGE [same options]
 //       side by side on the same image and settings: the reference schedule
 //       (whole images, every coarser chain re-run every iteration) and ours (the
-//       preset's bank of coarse samples and windows); times, quality and ratio.
+//       preset's bank of coarse samples, and its windows on the CPU); times, quality and ratio.
 //   Every mode takes --threads N (default: every core), --device auto|cpu|cuda
 //   (default auto) and --precision auto|fp32|tf32|bf16 (default auto: fp32 while
 //   training; while sampling tf32 on a GPU, bf16 chains on an AVX512-BF16 CPU).
@@ -306,7 +306,7 @@ void writeSamples(const std::string &dir, const std::vector<at::Tensor> &xs)
 /** The preset named by --preset with --iters, --lr, --scales, --max-size and every --set key=value applied. */
 TrainConfig configFromArgs(int argc, char **argv)
 {
-    TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "quick"));
+    TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "quick"), g_dev.is_cuda());
     if (arg(argc, argv, "iters", "") != "")
         cfg.setIterations(intArg(argc, argv, "iters", cfg.iterations));
     if (arg(argc, argv, "lr", "") != "") {
@@ -725,11 +725,17 @@ void printResult(const RunResult &r, const PyramidGeometry &geo, int nSamples, i
 
 std::string configLine(const TrainConfig &c)
 {
+    const bool windows = c.cropSize > 0;
     std::ostringstream s;
-    s << c.presetName << ": " << c.numScales << " scales, max " << c.maxSize << " px, " << c.iterations
-      << " iterations (" << c.iterationsAt(0, false) << " at the coarsest, " << c.iterationsAt(1, true) << " on windows), steps "
-      << c.stepsCoarsest << "/" << c.stepsPerScale << ", batch " << c.batchSize << " (" << c.batchAt(0, false) << " at the coarsest, "
-      << c.batchAt(1, true) << " on windows), bank " << c.bankSize << ", windows " << c.cropSize;
+    s << c.presetName << ": " << c.numScales << " scales, max " << c.maxSize << " px, " << c.iterations << " iterations ("
+      << c.iterationsAt(0, false) << " at the coarsest";
+    if (windows)
+        s << ", " << c.iterationsAt(1, true) << " on windows";
+    s << "), steps " << c.stepsCoarsest << "/" << c.stepsPerScale << ", batch " << c.batchSize << " (" << c.batchAt(0, false)
+      << " at the coarsest";
+    if (windows)
+        s << ", " << c.batchAt(1, true) << " on windows";
+    s << "), bank " << c.bankSize << (windows ? ", windows " + std::to_string(c.cropSize) : std::string(", whole images"));
     return s.str();
 }
 

@@ -294,6 +294,11 @@ private Q_SLOTS:
             TrainConfig preset = TrainConfig::preset(name.toStdString());
             preset.seed = shown.seed;
             QCOMPARE(QString::fromStdString(shown.toText()), QString::fromStdString(preset.toText()));
+            // On a GPU it is the CLI's GPU preset: whole images instead of windows.
+            TrainConfig onGpu = TrainConfig::preset(name.toStdString(), true);
+            onGpu.seed = shown.seed;
+            QCOMPARE(QString::fromStdString(ui::trainConfigFor(panel.settings(), true).toText()),
+                     QString::fromStdString(onGpu.toText()));
         }
 
         // Changed fields override: other Langevin steps keep the preset's ratio at the
@@ -314,6 +319,7 @@ private Q_SLOTS:
         // An exact configuration wins over the fields; a broken one is refused.
         s.configText = QString::fromStdString(quick.toText());
         QCOMPARE(ui::trainConfigFor(s).stepsCoarsest, quick.stepsCoarsest);
+        QCOMPARE(ui::trainConfigFor(s, true).cropSize, quick.cropSize); // the exact configuration, on any device
         s.configText = QStringLiteral("numScales=0\n");
         QVERIFY_THROWS_EXCEPTION(pgcn::Error, ui::trainConfigFor(s));
     }

@@ -435,6 +435,29 @@ private Q_SLOTS:
         QCOMPARE(firstLr.at(1), t.lrStart);
     }
 
+    void presetsTrainWholeImagesOnAGpu()
+    {
+        // Windows are the CPU's economy; on a GPU quick and balanced train every scale
+        // on the whole image and are otherwise the same presets.
+        for (const std::string name : {"quick", "balanced"}) {
+            const TrainConfig cpu = TrainConfig::preset(name), gpu = TrainConfig::preset(name, true);
+            QCOMPARE(cpu.cropSize, 40);
+            QCOMPARE(gpu.cropSize, 0);
+            const auto geo = PyramidGeometry::compute(250, 188, cpu.maxSize, cpu.minSize, cpu.numScales);
+            int windowedOnCpu = 0;
+            for (const auto &sz : geo.scales) {
+                windowedOnCpu += cpu.windowedAt(sz.width, sz.height) ? 1 : 0;
+                QVERIFY(!gpu.windowedAt(sz.width, sz.height));
+            }
+            QCOMPARE(windowedOnCpu, 3); // the three finest of a 250-px image's six
+            TrainConfig same = gpu;
+            same.cropSize = cpu.cropSize;
+            QCOMPARE(same.toText(), cpu.toText());
+            gpu.validate();
+        }
+        QCOMPARE(TrainConfig::preset("paper", true).toText(), TrainConfig::preset("paper").toText());
+    }
+
     void coarsestScaleHasItsOwnBatch()
     {
         TrainConfig c = test::tinyConfig(4);

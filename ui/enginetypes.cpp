@@ -59,14 +59,14 @@ TrainSettings presetSettings(const QString &preset)
     return s;
 }
 
-TrainConfig trainConfigFor(const TrainSettings &s)
+TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu)
 {
     if (!s.configText.isEmpty()) {
         TrainConfig c = TrainConfig::fromText(s.configText.toStdString());
         c.validate();
         return c;
     }
-    TrainConfig c = TrainConfig::preset(s.preset.toStdString());
+    TrainConfig c = TrainConfig::preset(s.preset.toStdString(), onGpu);
     if (s.maxSize > 0)
         c.maxSize = s.maxSize;
     if (s.scales > 0)

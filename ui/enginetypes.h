@@ -41,9 +41,11 @@ TrainSettings presetSettings(const QString &preset);
  * else the preset with the fields that differ from the preset's own values.
  * Langevin steps go through TrainConfig::setLangevinSteps, as the CLI's
  * --langevin-steps: the coarsest scale keeps the preset's ratio to them.
+ * `onGpu`: the training runs on a GPU, where the presets train whole images
+ * instead of windows (TrainConfig::preset).
  * Throws pgcn::InvalidArgument on invalid values.
  */
-pgcn::TrainConfig trainConfigFor(const TrainSettings &s);
+pgcn::TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu = false);
 QStringList presetNames();
 bool cudaPresent();
 /** True when the CPU computes bfloat16 natively (AVX512-BF16): Automatic samples with bf16 chains there. */

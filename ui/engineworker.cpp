@@ -302,7 +302,7 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
             if (!resume || !d->model || d->model->isComplete()) {
                 if (source.isNull())
                     throw Error("no image to train on: open an image first");
-                const TrainConfig cfg = trainConfigFor(settings);
+                const TrainConfig cfg = trainConfigFor(settings, parseDevice(settings.device.toStdString()).is_cuda());
                 d->model.reset();
                 d->model.emplace(fromQImage(source), cfg);
             }
