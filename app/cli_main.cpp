@@ -345,11 +345,7 @@ int cmdTrain(int argc, char **argv)
     const RgbImage image = loadImage(imagePath);
     PyramidModel model(image, cfg);
     model.to(dev);
-    std::string onDevice;
-    {
-        const TrainingPrecision asTrained; // the precision the training computes in (Auto trains in fp32)
-        onDevice = describeDevice(dev);
-    }
+    const std::string onDevice = describeDevice(dev, /*training=*/true); // Auto trains in fp32
     std::cerr << "training " << imagePath << " (" << image.width << "x" << image.height << " -> "
               << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.presetName
               << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << onDevice << '\n';

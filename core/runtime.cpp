@@ -97,9 +97,18 @@ bool cpuHasBf16()
 #endif
 }
 
-at::ScalarType chainType(const at::Device &device)
+namespace {
+/** The precision in force, or the one a training would compute in (Auto trains in Fp32). */
+Precision effectivePrecision(bool training)
 {
     const Precision p = g_precision.load();
+    return training && p == Precision::Auto ? Precision::Fp32 : p;
+}
+} // namespace
+
+at::ScalarType chainType(const at::Device &device, bool training)
+{
+    const Precision p = effectivePrecision(training);
     if (device.is_cuda())
         return p == Precision::Bf16 ? at::kBFloat16 : at::kFloat;
     // On the CPU Auto still reads as itself here: a training has turned it into Fp32 (TrainingPrecision).
@@ -226,17 +235,17 @@ at::Device parseDevice(const std::string &name)
     throw InvalidArgument("unknown device '" + name + "' (choose auto, cpu or cuda)");
 }
 
-std::string describeDevice(const at::Device &device)
+std::string describeDevice(const at::Device &device, bool training)
 {
     if (device.is_cuda()) {
         const int index = device.index() < 0 ? 0 : device.index();
         std::string name = "CUDA device " + std::to_string(index);
 #ifdef PATCHGENCN_CUDA
-        name += std::string(" (") + at::cuda::getDeviceProperties(index)->name + ", " + precisionName(g_precision.load()) + ")";
+        name += std::string(" (") + at::cuda::getDeviceProperties(index)->name + ", " + precisionName(effectivePrecision(training)) + ")";
 #endif
         return name;
     }
-    const bool bf16 = chainType(device) == at::kBFloat16;
+    const bool bf16 = chainType(device, training) == at::kBFloat16;
     return "CPU (" + std::to_string(at::get_num_threads()) + " threads" + (bf16 ? ", bf16 chains" : "") + ")";
 }
 

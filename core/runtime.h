@@ -20,8 +20,12 @@ bool cudaAvailable();
 /** "auto" | "cpu" | "cuda" | "cuda:N" -> a device; throws InvalidArgument for unknown names or missing CUDA. */
 at::Device parseDevice(const std::string &name);
 
-/** Human-readable description of the compute device, e.g. "CPU (2 threads)" or "CUDA device 0 (NVIDIA H100, tf32)". */
-std::string describeDevice(const at::Device &device);
+/**
+ * Human-readable description of the compute device, e.g. "CPU (2 threads)" or
+ * "CUDA device 0 (NVIDIA H100, tf32)"; `training`: as a training computes there
+ * (chainType's `training`), without setting anything.
+ */
+std::string describeDevice(const at::Device &device, bool training = false);
 
 /**
  * Arithmetic of the chains and the GPU's convolutions:
@@ -57,8 +61,10 @@ bool cpuHasBf16();
  * The type the Langevin chains' energy gradients are computed in on `device`
  * under the current precision: kBFloat16 for Bf16 (on a CPU only with
  * cpuHasBf16), and on such a CPU for Auto outside a training; kFloat otherwise.
+ * `training`: the type a training would use (Auto reads as Fp32, as inside
+ * TrainingPrecision), a query that sets nothing.
  */
-at::ScalarType chainType(const at::Device &device);
+at::ScalarType chainType(const at::Device &device, bool training = false);
 
 /** While alive, a training's precision: Auto becomes Fp32; restores the previous setting. */
 class TrainingPrecision

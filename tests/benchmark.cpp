@@ -108,12 +108,7 @@ std::string machine()
     if (g_dev.is_cuda()) {
         s << ", " << describeDevice(g_dev);
     } else {
-        std::string training;
-        {
-            const TrainingPrecision asTrained;
-            training = at::toString(chainType(g_dev));
-        }
-        s << ", chains: " << training << " training, " << at::toString(chainType(g_dev)) << " sampling";
+        s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true)) << " training, " << at::toString(chainType(g_dev)) << " sampling";
     }
     return s.str();
 }

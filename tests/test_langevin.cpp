@@ -236,6 +236,7 @@ private Q_SLOTS:
         {
             const test::PrecisionScope p(Precision::Bf16); // trains with bf16 chains too
             QCOMPARE(chainType(cpu), bf16OnThisCpu);
+            QCOMPARE(chainType(cpu, /*training=*/true), bf16OnThisCpu);
             const TrainingPrecision training;
             QCOMPARE(chainType(cpu), bf16OnThisCpu);
         }
@@ -248,6 +249,11 @@ private Q_SLOTS:
         }
         QCOMPARE(chainType(cpu), bf16OnThisCpu);
         QCOMPARE(QString::fromStdString(describeDevice(cpu)).contains(QStringLiteral("bf16 chains")), cpuHasBf16());
+        // Asking what a training would use is a query: it sets nothing.
+        QCOMPARE(chainType(cpu, /*training=*/true), at::kFloat);
+        QVERIFY(!QString::fromStdString(describeDevice(cpu, /*training=*/true)).contains(QStringLiteral("bf16")));
+        QCOMPARE(precision(), Precision::Tf32); // Auto, read outside a training
+        QCOMPARE(chainType(cpu), bf16OnThisCpu);
     }
 
     void bf16GradientIsFp32sRounded()

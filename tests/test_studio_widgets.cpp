@@ -21,6 +21,7 @@
 #include <QValueAxis>
 #include <QComboBox>
 #include <QToolButton>
+#include <QLabel>
 #include <QLayout>
 #include <QListWidget>
 #include <QMouseEvent>
@@ -226,6 +227,22 @@ private Q_SLOTS:
         QVERIFY(w.isWindowModified());
         w.undoStack()->undo();
         QCOMPARE(w.gallery()->count(), 0);
+    }
+
+    void statusBarSaysWhatComputes()
+    {
+        ui::MainWindow w;
+        w.setQuiet(true);
+        const auto *label = w.findChild<QLabel *>(QStringLiteral("deviceLabel"));
+        QVERIFY(label);
+        if (ui::cudaPresent()) {
+            QCOMPARE(label->text(), QStringLiteral("CUDA available"));
+            return;
+        }
+        // The CPU's threads, and bf16 sampling exactly where the CPU computes bfloat16 natively.
+        QVERIFY2(label->text().startsWith(QStringLiteral("CPU, %1 thread").arg(ui::engineThreads())), qPrintable(label->text()));
+        QCOMPARE(label->text().contains(QStringLiteral("bf16 sampling")), ui::cpuBf16Present());
+        QVERIFY(!label->toolTip().isEmpty());
     }
 
     void fitsASmallScreen()

@@ -8,6 +8,8 @@
 #include "config.h"
 #include "runtime.h"
 
+#include <ATen/Parallel.h>
+
 namespace pgcn::ui {
 
 QVariantMap TrainSettings::toVariant() const
@@ -104,6 +106,11 @@ bool cpuBf16Present()
 void initEngine(int threads)
 {
     pgcn::initRuntime(threads);
+}
+
+int engineThreads()
+{
+    return at::get_num_threads();
 }
 
 QVariantMap SampleSettings::toVariant() const

@@ -52,6 +52,8 @@ bool cudaPresent();
 bool cpuBf16Present();
 /** Sets the engine's CPU thread count once (0: all cores); later calls do nothing. */
 void initEngine(int threads);
+/** The threads the engine computes with on the CPU. */
+int engineThreads();
 
 /** One training iteration's scalars, kept in the log and plotted. */
 struct ProgressPoint
