@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -513,6 +514,28 @@ private Q_SLOTS:
         QCOMPARE(w.gallery()->count(), 4);
         w.undoStack()->redo();
         QCOMPARE(w.gallery()->count(), 8);
+    }
+
+    void saysWhenTheImageIsTooSmallForAPyramid()
+    {
+        // The tiny configuration's minimum size is 12 px: a 24x20 image has a pyramid, a 12x10 one
+        // does not (both scales get its size), and the status line says so, as the CLI does.
+        for (const QSize size : {QSize(24, 20), QSize(12, 10)}) {
+            MainWindow w;
+            w.setQuiet(true);
+            w.setSourceImage(test::patternQImage(size.width(), size.height()), QStringLiteral("pattern.png"));
+            w.trainingPanel()->setSettings(test::tinySettings(4));
+            QSignalSpy finished(&w, &MainWindow::trainingFinished);
+            w.startTraining();
+            QVERIFY(finished.wait(test::kJobTimeoutMs));
+            QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+            const QString status = w.statusBar()->currentMessage();
+            const bool flat = size.height() == 10;
+            QVERIFY2(status.startsWith(QStringLiteral("Training finished: 2 scales")), qPrintable(status));
+            QVERIFY2(status.contains(QStringLiteral("too small for a pyramid")) == flat, qPrintable(status));
+            if (flat)
+                QVERIFY2(status.contains(QStringLiteral("12\u00d710")), qPrintable(status));
+        }
     }
 
     void autosaveAfterEachScaleAndResume()

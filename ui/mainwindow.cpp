@@ -4,6 +4,7 @@
 #include <cstring>
 #include <QApplication>
 #include <QClipboard>
+#include <QCoreApplication>
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDir>
@@ -64,6 +65,22 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 constexpr int kUiRefreshMs = 100;
+
+/**
+ * Non-empty when every scale of the model has the finest scale's size: the image's shorter
+ * side is not above the minimum size, so its scales add training, not a pyramid (the CLI's
+ * `train` prints the same note).
+ */
+QString flatPyramidNote(const ModelInfo &info)
+{
+    if (info.sizes.size() < 2 || info.sizes.count(info.sizes.first()) != info.sizes.size())
+        return {};
+    const QSize s = info.sizes.first();
+    return QCoreApplication::translate("MainWindow", "the image, %1\u00d7%2, is too small for a pyramid: all %3 scales have its size")
+        .arg(s.width())
+        .arg(s.height())
+        .arg(info.sizes.size());
+}
 
 QString formatDuration(double seconds)
 {
@@ -486,6 +503,11 @@ void MainWindow::connectWorker()
 {
     connect(m_worker, &EngineWorker::modelChanged, this, &MainWindow::onModelChanged);
     connect(m_worker, &EngineWorker::trainProgress, this, &MainWindow::onTrainProgress);
+    connect(m_worker, &EngineWorker::trainingStarted, this, [this](const ModelInfo &info) {
+        m_pyramidNote = flatPyramidNote(info);
+        if (!m_pyramidNote.isEmpty())
+            setStatus(tr("Training... (%1)").arg(m_pyramidNote));
+    });
     connect(m_worker, &EngineWorker::scaleFinished, this, &MainWindow::onScaleFinished);
     connect(m_worker, &EngineWorker::trainingFinished, this, &MainWindow::onTrainingFinished);
     connect(m_worker, &EngineWorker::scaleRolledBack, this, [this](int scale, int iteration) {
@@ -1158,7 +1180,8 @@ void MainWindow::onTrainingFinished(const JobOutcome &outcome)
     m_live->strip()->setActiveScale(-1);
     switch (outcome.kind) {
     case JobOutcome::Finished:
-        setStatus(tr("Training finished: %1 scales").arg(outcome.trainedScales));
+        setStatus(m_pyramidNote.isEmpty() ? tr("Training finished: %1 scales").arg(outcome.trainedScales)
+                                          : tr("Training finished: %1 scales (%2)").arg(outcome.trainedScales).arg(m_pyramidNote));
         m_progress->setValue(1000);
         m_progress->setFormat(tr("Trained \u00b7 %1").arg(formatDuration(m_latest.elapsedSeconds)));
         break;

@@ -222,6 +222,7 @@ private:
     QTimer *m_uiTimer;
 
     QString m_status;   ///< the job's state, shown when no transient message is
+    QString m_pyramidNote; ///< set while training an image too small for a pyramid (every scale its size)
     QProgressBar *m_progress;
     QLabel *m_zoomLabel;
     QLabel *m_deviceLabel;
