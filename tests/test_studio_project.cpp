@@ -16,6 +16,7 @@
 #include <QComboBox>
 #include <QDataStream>
 #include <QFile>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -443,6 +444,11 @@ private Q_SLOTS:
             w.generate();
             QVERIFY(generated.wait(test::kJobTimeoutMs));
             QCOMPARE(w.gallery()->count(), 4); // SampleSettings' default count
+            // The status bar's progress says how the job ended (it was blank after a busy bar).
+            const auto *bar = w.findChild<QProgressBar *>(QStringLiteral("jobProgress"));
+            QVERIFY(bar);
+            QCOMPARE(bar->value(), bar->maximum());
+            QVERIFY2(bar->text().startsWith(QStringLiteral("Done")), qPrintable(bar->text()));
             QVERIFY(w.isWindowModified());
             QVERIFY(w.saveProjectTo(path));
             QVERIFY(!w.isWindowModified());

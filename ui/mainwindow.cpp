@@ -475,6 +475,7 @@ void MainWindow::createStatusBar()
     m_progress->setTextVisible(true);
     m_progress->setFormat(tr("Idle"));
     m_progress->setMinimumWidth(420);
+    m_progress->setObjectName(QStringLiteral("jobProgress"));
     m_deviceLabel->setObjectName(QStringLiteral("deviceLabel"));
     if (cudaPresent()) {
         m_deviceLabel->setText(tr("CUDA available"));
@@ -1077,6 +1078,7 @@ void MainWindow::generate()
     m_training->setState(TrainingPanel::State::Busy);
     setStatus(tr("Generating %n sample(s)...", nullptr, s.count));
     m_progress->setRange(0, 0);
+    m_jobClock.start();
     updateActions();
     QMetaObject::invokeMethod(m_worker, [w = m_worker, s] { w->generate(s); }, Qt::QueuedConnection);
 }
@@ -1090,6 +1092,7 @@ void MainWindow::reconstruct()
     m_training->setState(TrainingPanel::State::Busy);
     setStatus(tr("Reconstructing the training image..."));
     m_progress->setRange(0, 0);
+    m_jobClock.start();
     updateActions();
     QMetaObject::invokeMethod(m_worker, &EngineWorker::reconstruct, Qt::QueuedConnection);
 }
@@ -1212,16 +1215,21 @@ void MainWindow::onGenerationFinished(const JobOutcome &outcome)
     m_job = Job::None;
     m_sample->setBusy(false);
     m_training->setState(TrainingPanel::State::Idle);
+    // Leaving the busy bar's range reset the value, which hides the text: say how the job ended.
     m_progress->setRange(0, 1000);
+    m_progress->setValue(outcome.kind == JobOutcome::Finished ? 1000 : 0);
     switch (outcome.kind) {
     case JobOutcome::Finished:
         setStatus(tr("Done: %n image(s) in the gallery", nullptr, m_gallery->count()));
+        m_progress->setFormat(tr("Done \u00b7 %1").arg(formatDuration(m_jobClock.elapsed() / 1000.0)));
         break;
     case JobOutcome::Cancelled:
         setStatus(tr("Generation cancelled"));
+        m_progress->setFormat(tr("Cancelled"));
         break;
     case JobOutcome::Failed:
         setStatus(tr("Generation failed"));
+        m_progress->setFormat(tr("Failed"));
         showFailure(tr("Generation failed"), outcome);
         break;
     }
@@ -1513,6 +1521,7 @@ void MainWindow::runTask()
     m_training->setState(TrainingPanel::State::Busy);
     setStatus(tr("Running: %1...").arg(taskLabel(r)));
     m_progress->setRange(0, 0);
+    m_jobClock.start();
     updateActions();
     QMetaObject::invokeMethod(m_worker, [w = m_worker, r] { w->runTask(r); }, Qt::QueuedConnection);
 }

@@ -3,6 +3,7 @@
 #include "enginetypes.h"
 #include "project.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
 #include <QThread>
@@ -222,6 +223,7 @@ private:
     QTimer *m_uiTimer;
 
     QString m_status;   ///< the job's state, shown when no transient message is
+    QElapsedTimer m_jobClock; ///< since a generating job (samples, reconstruction, task) started
     QString m_pyramidNote; ///< set while training an image too small for a pyramid (every scale its size)
     QProgressBar *m_progress;
     QLabel *m_zoomLabel;
