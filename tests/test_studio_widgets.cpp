@@ -41,6 +41,38 @@
 
 using namespace pgcn;
 
+namespace {
+
+/**
+ * A training panel's choice (a combo box named as its project key): "auto" at first, with
+ * `items` entries; set to `value`, it shows and comes back from the panel and from a saved
+ * project; an unknown value, or none (a project saved before the field), reads as auto; it
+ * is locked while a training runs.
+ */
+void checkSavedChoice(const QString &name, QString ui::TrainSettings::*field, int items, const QString &value)
+{
+    ui::TrainingPanel panel;
+    auto *box = panel.findChild<QComboBox *>(name);
+    QVERIFY(box);
+    QCOMPARE(panel.settings().*field, QStringLiteral("auto"));
+    QCOMPARE(box->count(), items);
+    ui::TrainSettings s = panel.settings();
+    s.*field = value;
+    panel.setSettings(s);
+    QCOMPARE(box->currentData().toString(), value);
+    QCOMPARE(panel.settings().*field, value);
+    QCOMPARE(ui::TrainSettings::fromVariant(panel.settings().toVariant()).*field, value);
+    QVariantMap map = s.toVariant();
+    map[name] = QStringLiteral("no such value");
+    QCOMPARE(ui::TrainSettings::fromVariant(map).*field, QStringLiteral("auto"));
+    map.remove(name);
+    QCOMPARE(ui::TrainSettings::fromVariant(map).*field, QStringLiteral("auto"));
+    panel.setState(ui::TrainingPanel::State::Training);
+    QVERIFY(!box->isEnabled());
+}
+
+} // namespace
+
 /** The studio's widgets on their own: zoom, canvas, gallery with undo and export, chain scrubbing, menus. */
 class TestStudioWidgets : public QObject
 {
@@ -447,24 +479,51 @@ private Q_SLOTS:
 
     void precisionIsASettingWhereThereIsAChoice()
     {
-        ui::TrainingPanel panel;
-        auto *box = panel.findChild<QComboBox *>(QStringLiteral("precision"));
-        QVERIFY(box);
-        QCOMPARE(panel.settings().precision, QStringLiteral("auto"));
-        QCOMPARE(box->count(), 4);
+        checkSavedChoice(QStringLiteral("precision"), &ui::TrainSettings::precision, 4, QStringLiteral("bf16"));
+        if (QTest::currentTestFailed())
+            return;
         // Only a CUDA device or a CPU with native bfloat16 has a choice to make (other CPUs compute in FP32).
-        QCOMPARE(box->isEnabled(), ui::cudaPresent() || ui::cpuBf16Present());
+        ui::TrainingPanel panel;
+        QCOMPARE(panel.findChild<QComboBox *>(QStringLiteral("precision"))->isEnabled(),
+                 ui::cudaPresent() || ui::cpuBf16Present());
+    }
+
+    void fineScalesChooseWindowsOrWholeImages()
+    {
+        checkSavedChoice(QStringLiteral("fineScales"), &ui::TrainSettings::fineScales, 3, QStringLiteral("whole"));
+        if (QTest::currentTestFailed())
+            return;
+        ui::TrainingPanel panel;
+        QVERIFY(panel.findChild<QComboBox *>(QStringLiteral("fineScales"))->isEnabled()); // on every machine
+        const int quickCrop = TrainConfig::preset("quick").cropSize;
+        QVERIFY(quickCrop > 0);
         ui::TrainSettings s = panel.settings();
-        s.precision = QStringLiteral("bf16");
-        panel.setSettings(s);
-        QCOMPARE(panel.settings().precision, QStringLiteral("bf16"));
-        // Saved with the project, and an unknown value read back as auto.
-        QCOMPARE(ui::TrainSettings::fromVariant(panel.settings().toVariant()).precision, QStringLiteral("bf16"));
-        QVariantMap map = s.toVariant();
-        map[QStringLiteral("precision")] = QStringLiteral("fp8");
-        QCOMPARE(ui::TrainSettings::fromVariant(map).precision, QStringLiteral("auto"));
-        panel.setState(ui::TrainingPanel::State::Training);
-        QVERIFY(!box->isEnabled());
+        // Automatic: the preset's choice for the device.
+        QCOMPARE(ui::trainConfigFor(s, false).cropSize, quickCrop);
+        QCOMPARE(ui::trainConfigFor(s, true).cropSize, 0);
+        // Whole images on the CPU and windows on a GPU, whatever the preset; nothing else changes.
+        for (const QString &preset : ui::presetNames()) {
+            s.preset = preset;
+            const ui::TrainSettings p = ui::presetSettings(preset);
+            s.maxSize = p.maxSize;
+            s.scales = p.scales;
+            s.iterations = p.iterations;
+            s.langevinSteps = p.langevinSteps;
+            for (const bool gpu : {false, true}) {
+                s.fineScales = QStringLiteral("whole");
+                TrainConfig whole = ui::trainConfigFor(s, gpu);
+                QCOMPARE(whole.cropSize, 0);
+                s.fineScales = QStringLiteral("windows");
+                const TrainConfig windows = ui::trainConfigFor(s, gpu);
+                QCOMPARE(windows.cropSize, quickCrop);
+                s.fineScales = QStringLiteral("auto");
+                const TrainConfig automatic = ui::trainConfigFor(s, gpu);
+                QCOMPARE(QString::fromStdString(automatic.toText()),
+                         QString::fromStdString((automatic.cropSize > 0 ? windows : whole).toText()));
+                whole.cropSize = windows.cropSize;
+                QCOMPARE(QString::fromStdString(whole.toText()), QString::fromStdString(windows.toText()));
+            }
+        }
     }
 
     void recoveryErrorAxisStaysAboveZero()

@@ -21,6 +21,7 @@ QVariantMap TrainSettings::toVariant() const
             {QStringLiteral("langevinSteps"), langevinSteps},
             {QStringLiteral("device"), device},
             {QStringLiteral("precision"), precision},
+            {QStringLiteral("fineScales"), fineScales},
             {QStringLiteral("seed"), QString::number(seed)},
             {QStringLiteral("configText"), configText}};
 }
@@ -43,9 +44,17 @@ TrainSettings TrainSettings::fromVariant(const QVariantMap &map)
     } catch (const InvalidArgument &) {
         s.precision = QStringLiteral("auto");
     }
+    s.fineScales = map.value(QStringLiteral("fineScales"), s.fineScales).toString();
+    if (!fineScalesChoices().contains(s.fineScales))
+        s.fineScales = QStringLiteral("auto");
     s.seed = map.value(QStringLiteral("seed")).toString().toULongLong();
     s.configText = map.value(QStringLiteral("configText")).toString();
     return s;
+}
+
+QStringList fineScalesChoices()
+{
+    return {QStringLiteral("auto"), QStringLiteral("windows"), QStringLiteral("whole")};
 }
 
 TrainSettings presetSettings(const QString &preset)
@@ -79,6 +88,10 @@ TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu)
     // preset's own count (which the panel always holds) changes nothing.
     if (s.langevinSteps > 0)
         c.setLangevinSteps(s.langevinSteps);
+    if (s.fineScales == QLatin1String("windows"))
+        c.cropSize = TrainConfig::preset("quick").cropSize; // the CPU presets' windows (40 px)
+    else if (s.fineScales == QLatin1String("whole"))
+        c.cropSize = 0;
     c.seed = s.seed;
     c.validate();
     return c;

@@ -27,6 +27,12 @@ struct TrainSettings
     int langevinSteps = 0;  ///< 0: the preset's value
     QString device = QStringLiteral("auto");
     QString precision = QStringLiteral("auto"); ///< on a GPU: auto (fp32 training, TF32 sampling), fp32, tf32, bf16
+    /**
+     * How the finer scales train: "auto" (the preset's choice for the device: windows for
+     * quick and balanced on the CPU, the whole image on a GPU), "windows" (40-px windows,
+     * the CLI's --crop 40) or "whole" (the whole image, --crop 0).
+     */
+    QString fineScales = QStringLiteral("auto");
     quint64 seed = 0;
     QString configText;
 
@@ -34,6 +40,8 @@ struct TrainSettings
     static TrainSettings fromVariant(const QVariantMap &map);
 };
 
+/** The valid values of TrainSettings::fineScales. */
+QStringList fineScalesChoices();
 /** The preset's own values, to fill the training panel's fields. */
 TrainSettings presetSettings(const QString &preset);
 /**

@@ -61,6 +61,7 @@ private:
     QSpinBox *m_langevin;
     QComboBox *m_device;
     QComboBox *m_precision;
+    QComboBox *m_fineScales;
     QLabel *m_deviceInfo;
     QSpinBox *m_seed;
     QLabel *m_modelStatus;
