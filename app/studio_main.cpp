@@ -69,6 +69,7 @@ int main(int argc, char **argv)
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("CPU threads for the engine (default: all cores)."), QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption preset(QStringLiteral("preset"), QStringLiteral("Training preset: quick, balanced or paper."), QStringLiteral("NAME"));
     const QCommandLineOption maxSize(QStringLiteral("max-size"), QStringLiteral("Longer side of the finest scale."), QStringLiteral("N"));
+    const QCommandLineOption minSize(QStringLiteral("min-size"), QStringLiteral("Shorter side of the coarsest scale."), QStringLiteral("N"));
     const QCommandLineOption scales(QStringLiteral("scales"), QStringLiteral("Number of scales."), QStringLiteral("N"));
     const QCommandLineOption iters(QStringLiteral("iters"), QStringLiteral("Iterations per scale."), QStringLiteral("N"));
     const QCommandLineOption steps(QStringLiteral("langevin-steps"), QStringLiteral("Langevin steps per scale."), QStringLiteral("N"));
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
     const QCommandLineOption size(QStringLiteral("window-size"), QStringLiteral("Window size, e.g. 1360x860."), QStringLiteral("WxH"));
     const QCommandLineOption maskOpt(QStringLiteral("mask"), QStringLiteral("Load a mask (same size as the image) for the editing tasks."), QStringLiteral("FILE"));
     const QCommandLineOption editOpt(QStringLiteral("edit"), QStringLiteral("After --train, re-synthesize the masked region (the screenshot follows the result)."));
-    parser.addOptions({smoke, threads, preset, maxSize, scales, iters, steps, seed, train, sample, shot, shotAfter, size, maskOpt, editOpt});
+    parser.addOptions({smoke, threads, preset, maxSize, minSize, scales, iters, steps, seed, train, sample, shot, shotAfter, size, maskOpt, editOpt});
     parser.process(app);
 
     pgcn::ui::initEngine(parser.value(threads).toInt());
@@ -104,12 +105,14 @@ int main(int argc, char **argv)
     if (!files.isEmpty() && !window.openFile(files.first()) && scripted)
         return 1;
 
-    if (parser.isSet(preset) || parser.isSet(maxSize) || parser.isSet(scales) || parser.isSet(iters) || parser.isSet(steps)
+    if (parser.isSet(preset) || parser.isSet(maxSize) || parser.isSet(minSize) || parser.isSet(scales) || parser.isSet(iters) || parser.isSet(steps)
         || parser.isSet(seed)) {
         pgcn::ui::TrainSettings s = parser.isSet(preset) ? pgcn::ui::presetSettings(parser.value(preset))
                                                          : window.trainingPanel()->settings();
         if (parser.isSet(maxSize))
             s.maxSize = parser.value(maxSize).toInt();
+        if (parser.isSet(minSize))
+            s.minSize = parser.value(minSize).toInt();
         if (parser.isSet(scales))
             s.scales = parser.value(scales).toInt();
         if (parser.isSet(iters))

@@ -27,6 +27,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -575,6 +576,20 @@ private Q_SLOTS:
         QVERIFY(w.openProject(path));
         QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().trainedScales, 1, 10000);
         QVERIFY(w.trainingPanel()->resumeOffered());
+        // Other fine scales or another min size make another training: no resume while they differ.
+        const ui::TrainSettings saved = w.trainingPanel()->settings();
+        for (const auto &change : std::vector<std::function<void(ui::TrainSettings &)>>{
+                 [](ui::TrainSettings &s) { s.fineScales = QStringLiteral("windows"); },
+                 [](ui::TrainSettings &s) { s.minSize = 8; }}) {
+            ui::TrainSettings other = saved;
+            change(other);
+            w.trainingPanel()->setSettings(other);
+            Q_EMIT w.trainingPanel()->settingsChanged();
+            QVERIFY(!w.trainingPanel()->resumeOffered());
+            w.trainingPanel()->setSettings(saved);
+            Q_EMIT w.trainingPanel()->settingsChanged();
+            QVERIFY(w.trainingPanel()->resumeOffered());
+        }
         QSignalSpy progress(&w, &MainWindow::progressShown);
         QSignalSpy finished(&w, &MainWindow::trainingFinished);
         w.startTraining();

@@ -488,13 +488,56 @@ private Q_SLOTS:
                  ui::cudaPresent() || ui::cpuBf16Present());
     }
 
+    void minSizeReachesTheTraining()
+    {
+        ui::TrainingPanel panel;
+        auto *minSize = panel.findChild<QSpinBox *>(QStringLiteral("minSize"));
+        QVERIFY(minSize);
+        const TrainConfig quick = TrainConfig::preset("quick");
+        QCOMPARE(minSize->value(), quick.minSize);
+        QVERIFY(!panel.presetModified());
+        // A smaller coarsest scale: the preset reads modified, the training gets it, a project keeps it.
+        minSize->setValue(12);
+        QVERIFY(panel.presetModified());
+        QCOMPARE(ui::trainConfigFor(panel.settings()).minSize, 12);
+        QCOMPARE(ui::TrainSettings::fromVariant(panel.settings().toVariant()).minSize, 12);
+        ui::TrainingPanel reopened;
+        reopened.setSettings(ui::TrainSettings::fromVariant(panel.settings().toVariant()));
+        QCOMPARE(reopened.findChild<QSpinBox *>(QStringLiteral("minSize"))->value(), 12);
+        // It cannot exceed the max size (the configuration would be refused).
+        auto *maxSize = panel.findChild<QSpinBox *>(QStringLiteral("maxSize"));
+        QVERIFY(maxSize);
+        maxSize->setValue(10);
+        QCOMPARE(minSize->maximum(), 10);
+        QVERIFY(minSize->value() <= 10);
+        ui::trainConfigFor(panel.settings()).validate(); // does not throw
+        // Reset puts the preset's back.
+        panel.presetResetButton()->click();
+        QCOMPARE(minSize->value(), quick.minSize);
+        QCOMPARE(maxSize->value(), quick.maxSize);
+        QVERIFY(!panel.presetModified());
+        // A project saved before the field reads the preset's.
+        QVariantMap old = panel.settings().toVariant();
+        old.remove(QStringLiteral("minSize"));
+        QCOMPARE(ui::TrainSettings::fromVariant(old).minSize, quick.minSize);
+    }
+
     void fineScalesChooseWindowsOrWholeImages()
     {
         checkSavedChoice(QStringLiteral("fineScales"), &ui::TrainSettings::fineScales, 3, QStringLiteral("whole"));
         if (QTest::currentTestFailed())
             return;
         ui::TrainingPanel panel;
-        QVERIFY(panel.findChild<QComboBox *>(QStringLiteral("fineScales"))->isEnabled()); // on every machine
+        auto *box = panel.findChild<QComboBox *>(QStringLiteral("fineScales"));
+        QVERIFY(box->isEnabled()); // on every machine
+        // Choosing it replaces an exact configuration, as the fields do.
+        ui::TrainSettings exact = panel.settings();
+        exact.configText = QString::fromStdString(TrainConfig::preset("quick").toText());
+        panel.setSettings(exact);
+        box->setCurrentIndex(box->findData(QStringLiteral("whole")));
+        QVERIFY(panel.settings().configText.isEmpty());
+        QCOMPARE(ui::trainConfigFor(panel.settings()).cropSize, 0);
+        box->setCurrentIndex(box->findData(QStringLiteral("auto")));
         const int quickCrop = TrainConfig::preset("quick").cropSize;
         QVERIFY(quickCrop > 0);
         ui::TrainSettings s = panel.settings();

@@ -16,6 +16,7 @@ QVariantMap TrainSettings::toVariant() const
 {
     return {{QStringLiteral("preset"), preset},
             {QStringLiteral("maxSize"), maxSize},
+            {QStringLiteral("minSize"), minSize},
             {QStringLiteral("scales"), scales},
             {QStringLiteral("iterations"), iterations},
             {QStringLiteral("langevinSteps"), langevinSteps},
@@ -34,6 +35,7 @@ TrainSettings TrainSettings::fromVariant(const QVariantMap &map)
         s.preset = QStringLiteral("quick");
     const TrainSettings p = presetSettings(s.preset);
     s.maxSize = map.value(QStringLiteral("maxSize"), p.maxSize).toInt();
+    s.minSize = map.value(QStringLiteral("minSize"), p.minSize).toInt();
     s.scales = map.value(QStringLiteral("scales"), p.scales).toInt();
     s.iterations = map.value(QStringLiteral("iterations"), p.iterations).toInt();
     s.langevinSteps = map.value(QStringLiteral("langevinSteps"), p.langevinSteps).toInt();
@@ -63,6 +65,7 @@ TrainSettings presetSettings(const QString &preset)
     const TrainConfig c = TrainConfig::preset(preset.toStdString());
     s.preset = preset;
     s.maxSize = c.maxSize;
+    s.minSize = c.minSize;
     s.scales = c.numScales;
     s.iterations = c.iterations;
     s.langevinSteps = c.stepsPerScale;
@@ -80,6 +83,8 @@ TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu)
     TrainConfig c = TrainConfig::preset(s.preset.toStdString(), onGpu);
     if (s.maxSize > 0)
         c.maxSize = s.maxSize;
+    if (s.minSize > 0)
+        c.minSize = s.minSize;
     if (s.scales > 0)
         c.numScales = s.scales;
     if (s.iterations > 0 && s.iterations != c.iterations)

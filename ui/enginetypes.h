@@ -22,6 +22,7 @@ struct TrainSettings
 {
     QString preset = QStringLiteral("quick");
     int maxSize = 0;        ///< 0: the preset's value
+    int minSize = 0;        ///< shorter side of the coarsest scale; 0: the preset's value
     int scales = 0;         ///< 0: the preset's value
     int iterations = 0;     ///< 0: the preset's value
     int langevinSteps = 0;  ///< 0: the preset's value

@@ -76,7 +76,8 @@ QString flatPyramidNote(const ModelInfo &info)
     if (info.sizes.size() < 2 || info.sizes.count(info.sizes.first()) != info.sizes.size())
         return {};
     const QSize s = info.sizes.first();
-    return QCoreApplication::translate("MainWindow", "the image, %1\u00d7%2, is too small for a pyramid: all %3 scales have its size")
+    return QCoreApplication::translate("MainWindow", "the image, %1\u00d7%2, is too small for a pyramid: all %3 scales have its size "
+                                                     "(a smaller Min size makes one)")
         .arg(s.width())
         .arg(s.height())
         .arg(info.sizes.size());
@@ -94,8 +95,9 @@ QString formatDuration(double seconds)
 
 bool sameTraining(const TrainSettings &a, const TrainSettings &b)
 {
-    return a.preset == b.preset && a.maxSize == b.maxSize && a.scales == b.scales && a.iterations == b.iterations
-        && a.langevinSteps == b.langevinSteps && a.seed == b.seed && a.configText == b.configText;
+    return a.preset == b.preset && a.maxSize == b.maxSize && a.minSize == b.minSize && a.scales == b.scales
+        && a.iterations == b.iterations && a.langevinSteps == b.langevinSteps && a.fineScales == b.fineScales
+        && a.seed == b.seed && a.configText == b.configText;
 }
 
 } // namespace

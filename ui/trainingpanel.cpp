@@ -19,13 +19,13 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     , m_preset(new QComboBox(this))
     , m_presetReset(new QToolButton(this))
     , m_maxSize(new QSpinBox(this))
+    , m_minSize(new QSpinBox(this))
     , m_scales(new QSpinBox(this))
     , m_iterations(new QSpinBox(this))
     , m_langevin(new QSpinBox(this))
     , m_device(new QComboBox(this))
     , m_precision(new QComboBox(this))
     , m_fineScales(new QComboBox(this))
-    , m_deviceInfo(new QLabel(this))
     , m_seed(new QSpinBox(this))
     , m_modelStatus(new QLabel(this))
     , m_start(new QPushButton(QIcon(QStringLiteral(":/icons/train.svg")), tr("Start"), this))
@@ -39,12 +39,18 @@ TrainingPanel::TrainingPanel(QWidget *parent)
                             "plausible samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
                             "train whole images: about 40 s and 100 s on an H100"));
     m_presetReset->setText(tr("Reset"));
-    m_presetReset->setToolTip(tr("Put the preset's own size, scales, iterations and Langevin steps back"));
+    m_presetReset->setToolTip(tr("Put the preset's own sizes, scales, iterations and Langevin steps back"));
     m_presetReset->setObjectName(QStringLiteral("presetReset"));
     m_preset->setObjectName(QStringLiteral("preset"));
     m_maxSize->setRange(8, 4096);
     m_maxSize->setSuffix(tr(" px"));
+    m_maxSize->setObjectName(QStringLiteral("maxSize"));
     m_maxSize->setToolTip(tr("Longer side of the finest scale"));
+    m_minSize->setRange(4, m_maxSize->maximum());
+    m_minSize->setSuffix(tr(" px"));
+    m_minSize->setObjectName(QStringLiteral("minSize"));
+    m_minSize->setToolTip(tr("Shorter side of the coarsest scale, at most the max size. An image whose shorter side is "
+                             "not above it has no pyramid: every scale gets its size"));
     m_scales->setRange(1, 20);
     m_iterations->setRange(1, 1000000);
     m_iterations->setObjectName(QStringLiteral("iterations"));
@@ -83,9 +89,10 @@ TrainingPanel::TrainingPanel(QWidget *parent)
                                 "show a fine hatching. The whole image gives better samples and takes about 6 times as "
                                 "long on two CPU cores (1.5 times on a GPU). Automatic: windows for quick and balanced "
                                 "on the CPU, the whole image on a GPU and for paper."));
-    m_deviceInfo->setText(cuda ? tr("CUDA available") : tr("CUDA not available: training runs on the CPU"));
-    m_deviceInfo->setWordWrap(true);
-    m_deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
+    // Whether CUDA is there shows in the box (its CUDA item disabled) and in the status bar.
+    m_device->setToolTip(cuda ? tr("Where training and sampling compute. Automatic: the CUDA device")
+                              : tr("Where training and sampling compute. CUDA is not available on this machine: "
+                                   "everything runs on the CPU"));
 
     m_pause->setCheckable(true);
     m_modelStatus->setWordWrap(true);
@@ -99,13 +106,13 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     presetLabel->setBuddy(m_preset);
     form->addRow(presetLabel, presetRow);
     form->addRow(tr("&Max size:"), m_maxSize);
+    form->addRow(tr("Mi&n size:"), m_minSize);
     form->addRow(tr("S&cales:"), m_scales);
     form->addRow(tr("&Iterations:"), m_iterations);
     form->addRow(tr("&Langevin steps:"), m_langevin);
     form->addRow(tr("&Device:"), m_device);
     form->addRow(tr("P&recision:"), m_precision);
-    form->addRow(tr("Fi&ne scales:"), m_fineScales);
-    form->addRow(QString(), m_deviceInfo);
+    form->addRow(tr("Fine scales:"), m_fineScales);
     form->addRow(tr("S&eed:"), m_seed);
 
     auto *buttons = new QHBoxLayout;
@@ -126,7 +133,9 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     };
     connect(m_preset, &QComboBox::currentIndexChanged, this, applyChosenPreset);
     connect(m_presetReset, &QToolButton::clicked, this, applyChosenPreset);
-    for (QSpinBox *box : {m_maxSize, m_scales, m_iterations, m_langevin, m_seed})
+    // The coarsest scale's side cannot exceed the finest's (TrainConfig::validate).
+    connect(m_maxSize, &QSpinBox::valueChanged, m_minSize, &QSpinBox::setMaximum);
+    for (QSpinBox *box : {m_maxSize, m_minSize, m_scales, m_iterations, m_langevin, m_seed})
         connect(box, &QSpinBox::valueChanged, this, [this] {
             m_configText.clear();
             updatePresetMark();
@@ -134,7 +143,10 @@ TrainingPanel::TrainingPanel(QWidget *parent)
         });
     connect(m_device, &QComboBox::currentIndexChanged, this, &TrainingPanel::settingsChanged);
     connect(m_precision, &QComboBox::currentIndexChanged, this, &TrainingPanel::settingsChanged);
-    connect(m_fineScales, &QComboBox::currentIndexChanged, this, &TrainingPanel::settingsChanged);
+    connect(m_fineScales, &QComboBox::currentIndexChanged, this, [this] {
+        m_configText.clear(); // it changes the configuration, as the fields do
+        Q_EMIT settingsChanged();
+    });
     connect(m_start, &QPushButton::clicked, this, &TrainingPanel::startRequested);
     connect(m_pause, &QPushButton::toggled, this, [this](bool on) {
         m_pause->setText(on ? tr("Resume") : tr("Pause"));
@@ -150,8 +162,10 @@ TrainingPanel::TrainingPanel(QWidget *parent)
 void TrainingPanel::applyPreset(const QString &name)
 {
     const TrainSettings p = presetSettings(name);
-    const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin);
+    const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin), b5(m_minSize);
     m_maxSize->setValue(p.maxSize);
+    m_minSize->setMaximum(p.maxSize);
+    m_minSize->setValue(p.minSize);
     m_scales->setValue(p.scales);
     m_iterations->setValue(p.iterations);
     m_langevin->setValue(p.langevinSteps);
@@ -162,7 +176,7 @@ void TrainingPanel::applyPreset(const QString &name)
 bool TrainingPanel::presetModified() const
 {
     const TrainSettings p = presetSettings(m_preset->currentData().toString());
-    return m_maxSize->value() != p.maxSize || m_scales->value() != p.scales || m_iterations->value() != p.iterations
+    return m_maxSize->value() != p.maxSize || m_minSize->value() != p.minSize || m_scales->value() != p.scales || m_iterations->value() != p.iterations
         || m_langevin->value() != p.langevinSteps;
 }
 
@@ -183,6 +197,7 @@ TrainSettings TrainingPanel::settings() const
     TrainSettings s;
     s.preset = m_preset->currentData().toString();
     s.maxSize = m_maxSize->value();
+    s.minSize = m_minSize->value();
     s.scales = m_scales->value();
     s.iterations = m_iterations->value();
     s.langevinSteps = m_langevin->value();
@@ -202,9 +217,12 @@ void TrainingPanel::setSettings(const TrainSettings &s)
         m_preset->setCurrentIndex(i >= 0 ? i : 0);
     }
     const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin), b5(m_seed), b6(m_device), b7(m_precision),
-        b8(m_fineScales);
+        b8(m_fineScales), b9(m_minSize);
     if (s.maxSize > 0)
         m_maxSize->setValue(s.maxSize);
+    m_minSize->setMaximum(m_maxSize->value());
+    if (s.minSize > 0)
+        m_minSize->setValue(s.minSize);
     if (s.scales > 0)
         m_scales->setValue(s.scales);
     if (s.iterations > 0)
@@ -248,7 +266,7 @@ void TrainingPanel::updateButtons()
         m_pause->setText(tr("Pause"));
         m_pause->setIcon(QIcon(QStringLiteral(":/icons/pause.svg")));
     }
-    for (QWidget *w : std::initializer_list<QWidget *>{m_preset, m_maxSize, m_scales, m_iterations, m_langevin, m_device, m_fineScales, m_seed})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_preset, m_maxSize, m_minSize, m_scales, m_iterations, m_langevin, m_device, m_fineScales, m_seed})
         w->setEnabled(m_state == State::Idle);
     m_precision->setEnabled(m_state == State::Idle && (cudaPresent() || cpuBf16Present()));
     updatePresetMark(); // Reset follows the fields' lock too

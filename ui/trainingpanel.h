@@ -56,13 +56,13 @@ private:
     QComboBox *m_preset;
     QToolButton *m_presetReset;
     QSpinBox *m_maxSize;
+    QSpinBox *m_minSize;
     QSpinBox *m_scales;
     QSpinBox *m_iterations;
     QSpinBox *m_langevin;
     QComboBox *m_device;
     QComboBox *m_precision;
     QComboBox *m_fineScales;
-    QLabel *m_deviceInfo;
     QSpinBox *m_seed;
     QLabel *m_modelStatus;
     QPushButton *m_start;
