@@ -12,6 +12,14 @@
 
 namespace pgcn::ui {
 
+namespace {
+/** The valid values of TrainSettings::fineScales. */
+QStringList fineScalesChoices()
+{
+    return {QStringLiteral("auto"), QStringLiteral("windows"), QStringLiteral("whole")};
+}
+} // namespace
+
 QVariantMap TrainSettings::toVariant() const
 {
     return {{QStringLiteral("preset"), preset},
@@ -52,11 +60,6 @@ TrainSettings TrainSettings::fromVariant(const QVariantMap &map)
     s.seed = map.value(QStringLiteral("seed")).toString().toULongLong();
     s.configText = map.value(QStringLiteral("configText")).toString();
     return s;
-}
-
-QStringList fineScalesChoices()
-{
-    return {QStringLiteral("auto"), QStringLiteral("windows"), QStringLiteral("whole")};
 }
 
 TrainSettings presetSettings(const QString &preset)

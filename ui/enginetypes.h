@@ -41,8 +41,6 @@ struct TrainSettings
     static TrainSettings fromVariant(const QVariantMap &map);
 };
 
-/** The valid values of TrainSettings::fineScales. */
-QStringList fineScalesChoices();
 /** The preset's own values, to fill the training panel's fields. */
 TrainSettings presetSettings(const QString &preset);
 /**

@@ -299,15 +299,16 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
 
     JobOutcome outcome = guarded(
         [&] {
+            const at::Device device = parseDevice(settings.device.toStdString());
             if (!resume || !d->model || d->model->isComplete()) {
                 if (source.isNull())
                     throw Error("no image to train on: open an image first");
-                const TrainConfig cfg = trainConfigFor(settings, parseDevice(settings.device.toStdString()).is_cuda());
+                const TrainConfig cfg = trainConfigFor(settings, device.is_cuda());
                 d->model.reset();
                 d->model.emplace(fromQImage(source), cfg);
             }
             setPrecision(parsePrecision(settings.precision.toStdString())); // for this training and later sampling
-            d->model->to(parseDevice(settings.device.toStdString()));
+            d->model->to(device);
             const ModelInfo info = describe(*d->model);
             Q_EMIT trainingStarted(info);
             Q_EMIT modelChanged(info);
