@@ -92,9 +92,10 @@ const char *kTrainHelp =
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
     "  --window-lr F          initial learning rate at the windowed scales (0 = as --lr)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
-    "  --precision P          auto (default: fp32 training; sampling with tf32 on a GPU,\n"
-    "                         bf16 chains on a CPU with AVX512-BF16), fp32, tf32,\n"
-    "                         or bf16 chains\n"
+    "  --precision P          auto (default: fp32 training, quick's scales above the\n"
+    "                         coarsest with bf16 chains on a CPU with AVX512-BF16;\n"
+    "                         sampling with tf32 on a GPU, bf16 chains on such a CPU),\n"
+    "                         fp32, tf32, or bf16 chains\n"
     "  --threads N            CPU threads (default: all cores)\n"
     "  --seed N               random seed (default 0)\n"
     "  --snapshots DIR        write synthesis/recovery PNGs while training\n"
@@ -345,7 +346,7 @@ int cmdTrain(int argc, char **argv)
     const RgbImage image = loadImage(imagePath);
     PyramidModel model(image, cfg);
     model.to(dev);
-    const std::string onDevice = describeDevice(dev, /*training=*/true); // Auto trains in fp32
+    const std::string onDevice = describeDevice(dev, /*training=*/true, cfg.bf16FineChains); // Auto: fp32 (quick: bf16 above the coarsest scale)
     std::cerr << "training " << imagePath << " (" << image.width << "x" << image.height << " -> "
               << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.presetName
               << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << onDevice << '\n';

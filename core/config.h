@@ -58,6 +58,12 @@ struct TrainConfig
     int bankRefresh = 0;        ///< redraw the bank every N iterations (0 = never)
     int cropSize = 0;           ///< train on random padded windows of this size at scales larger than it (0 = whole image)
     bool warmStart = false;     ///< initialise a scale's net from the previous one when widths match
+    /**
+     * With the precision Auto, on a CPU that computes bfloat16 natively, the scales above
+     * the coarsest train with bf16 Langevin chains (runtime.h, Precision::Bf16); the
+     * coarsest scale, and every scale elsewhere, in fp32. quick's CPU preset.
+     */
+    bool bf16FineChains = false;
     /** Per-scale multiplier of stepSize (empty or shorter = 1): set when a diverging scale was retried with a smaller step. */
     std::vector<double> stepFactors;
 

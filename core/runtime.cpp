@@ -123,6 +123,20 @@ TrainingPrecision::TrainingPrecision() : m_before(g_precision.load())
     }
 }
 
+void TrainingPrecision::setBf16Chains(bool on)
+{
+    if (m_before == Precision::Auto) {
+        const Precision p = on ? Precision::Bf16 : Precision::Fp32;
+        g_precision = p;
+        applyPrecision(p);
+    }
+}
+
+bool autoBf16FineChains(const at::Device &device, bool bf16FineChains)
+{
+    return bf16FineChains && !device.is_cuda() && g_precision.load() == Precision::Auto && cpuHasBf16();
+}
+
 TrainingPrecision::~TrainingPrecision()
 {
     g_precision = m_before;
@@ -235,7 +249,7 @@ at::Device parseDevice(const std::string &name)
     throw InvalidArgument("unknown device '" + name + "' (choose auto, cpu or cuda)");
 }
 
-std::string describeDevice(const at::Device &device, bool training)
+std::string describeDevice(const at::Device &device, bool training, bool bf16FineChains)
 {
     if (device.is_cuda()) {
         const int index = device.index() < 0 ? 0 : device.index();
@@ -246,7 +260,9 @@ std::string describeDevice(const at::Device &device, bool training)
         return name;
     }
     const bool bf16 = chainType(device, training) == at::kBFloat16;
-    return "CPU (" + std::to_string(at::get_num_threads()) + " threads" + (bf16 ? ", bf16 chains" : "") + ")";
+    const bool fine = training && !bf16 && autoBf16FineChains(device, bf16FineChains);
+    return "CPU (" + std::to_string(at::get_num_threads()) + " threads" +
+           (bf16 ? ", bf16 chains" : fine ? ", bf16 chains above the coarsest scale" : "") + ")";
 }
 
 Rng::Rng(std::uint64_t seed, at::Device device)

@@ -23,13 +23,17 @@ at::Device parseDevice(const std::string &name);
 /**
  * Human-readable description of the compute device, e.g. "CPU (2 threads)" or
  * "CUDA device 0 (NVIDIA H100, tf32)"; `training`: as a training computes there
- * (chainType's `training`), without setting anything.
+ * (chainType's `training`), without setting anything; `bf16FineChains`: the
+ * training's configuration (TrainConfig::bf16FineChains), e.g. "CPU (2 threads,
+ * bf16 chains above the coarsest scale)".
  */
-std::string describeDevice(const at::Device &device, bool training = false);
+std::string describeDevice(const at::Device &device, bool training = false, bool bf16FineChains = false);
 
 /**
  * Arithmetic of the chains and the GPU's convolutions:
- *  - Auto (the default): Fp32 while training; for sampling and the tasks Tf32
+ *  - Auto (the default): Fp32 while training (but bf16 chains above the coarsest
+ *    scale on a CPU that computes bfloat16 natively when the configuration says
+ *    so: TrainConfig::bf16FineChains, quick's CPU preset); for sampling and the tasks Tf32
  *    on a GPU, bf16 chains on a CPU that computes bfloat16 natively
  *    (cpuHasBf16), fp32 on other CPUs. Measured on an H100 (balanced preset,
  *    250-px colosseum, patch-SWD of 32 samples): trained in fp32 119.8 +- 6.9,
@@ -66,12 +70,24 @@ bool cpuHasBf16();
  */
 at::ScalarType chainType(const at::Device &device, bool training = false);
 
+/**
+ * True when a training on `device` under the current precision runs the chains above its
+ * coarsest scale in bf16 because its configuration asks (`bf16FineChains`): Auto, a CPU
+ * with cpuHasBf16. An explicit precision decides alone.
+ */
+bool autoBf16FineChains(const at::Device &device, bool bf16FineChains);
+
 /** While alive, a training's precision: Auto becomes Fp32; restores the previous setting. */
 class TrainingPrecision
 {
 public:
     TrainingPrecision();
     ~TrainingPrecision();
+    /**
+     * Under Auto, the chains from now on in bf16 (`on`) or fp32: for the scales
+     * TrainConfig::bf16FineChains names (autoBf16FineChains). No effect otherwise.
+     */
+    void setBf16Chains(bool on);
     TrainingPrecision(const TrainingPrecision &) = delete;
     TrainingPrecision &operator=(const TrainingPrecision &) = delete;
 

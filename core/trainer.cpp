@@ -90,7 +90,10 @@ double saturation(const at::Tensor &x)
 void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool> *cancel)
 {
     initRuntime();
-    const TrainingPrecision trainingPrecision; // fp32 on a GPU unless asked otherwise (runtime.h)
+    // The scales above the coarsest in bf16 where the configuration asks and the CPU has it
+    // (asked before the training's precision turns Auto into Fp32).
+    const bool bf16Fine = autoBf16FineChains(model.device(), model.config().bf16FineChains);
+    TrainingPrecision trainingPrecision; // fp32 unless asked otherwise (runtime.h)
     // The chains this training recorded as CUDA graphs hold device memory: freed however it ends.
     struct ReleaseGraphs
     {
@@ -116,10 +119,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
 
     // The recovery chain's state at the previous scale (noise 0, final nets).
     at::Tensor recPrev;
-    if (start > 0) {
+    // Scale by scale, in each scale's precision, as a training that never stopped ran it.
+    for (int s = 0; s < start; ++s) {
+        trainingPrecision.setBf16Chains(bf16Fine && s > 0);
         Rng r(cfg.seed, dev);
-        recPrev = runPyramid(model, blurredCopy(model.real(0), cfg.recoveryDownscale), 0, start - 1, geo.scales, 0.0,
-                             cfg.recoverySteps, r, cancel);
+        const at::Tensor z = s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale)
+                                    : resizeImage(recPrev, geo.scales[s].height, geo.scales[s].width);
+        recPrev = runPyramid(model, z, s, s, geo.scales, 0.0, cfg.recoverySteps, r, cancel);
     }
 
     // One attempt at scale s with the learning rate and Langevin step scaled by `factor`.
@@ -316,6 +322,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     };
 
     for (int s = start; s < S; ++s) {
+        trainingPrecision.setBf16Chains(bf16Fine && s > 0);
         EnergyNet net{nullptr};
         const Size2 sz = geo.scales[s];
         const at::Tensor z = s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale) : resizeImage(recPrev, sz.height, sz.width);

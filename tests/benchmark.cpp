@@ -99,7 +99,8 @@ double peakRssMiB()
     return ru.ru_maxrss / 1024.0;
 }
 
-std::string machine()
+/** The machine and what its chains compute in; `bf16FineChains`: the configuration's (TrainConfig::bf16FineChains). */
+std::string machine(bool bf16FineChains)
 {
     struct utsname u{};
     uname(&u);
@@ -108,7 +109,9 @@ std::string machine()
     if (g_dev.is_cuda()) {
         s << ", " << describeDevice(g_dev);
     } else {
-        s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true)) << " training, " << at::toString(chainType(g_dev)) << " sampling";
+        s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true))
+          << (autoBf16FineChains(g_dev, bf16FineChains) ? " training (BFloat16 above the coarsest scale), " : " training, ")
+          << at::toString(chainType(g_dev)) << " sampling";
     }
     return s.str();
 }
@@ -191,11 +194,11 @@ int langevinSpeed(int argc, char **argv)
     TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "paper"));
     const auto geo = PyramidGeometry::compute(size, size * 3 / 4, cfg.maxSize, cfg.minSize, cfg.numScales);
     const bool graphsBefore = cudaGraphs(), graphs = g_dev.is_cuda() && graphsBefore;
-    std::cout << "Langevin steps per second (" << machine() << ", preset " << cfg.presetName << ")\n";
+    std::cout << "Langevin steps per second (" << machine(cfg.bf16FineChains) << ", preset " << cfg.presetName << ")\n";
     std::printf("%-6s %-10s %-12s %-12s %-12s%s\n", "scale", "size", "batch 1", "batch 16", "px*steps/s",
                 graphs ? "  batch 1 eager  batch 16 eager" : "");
     Json j;
-    j.str("machine", machine());
+    j.str("machine", machine(cfg.bf16FineChains));
     std::string rows = "[";
     for (size_t s = 0; s < geo.scales.size(); ++s) {
         const Size2 sz = geo.scales[s];
@@ -792,14 +795,14 @@ int trainBench(int argc, char **argv)
     std::vector<RunResult> all;
     const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all, kept, intArg(argc, argv, "big", 0));
 
-    std::cout << "patchgencn-bench train " << image << "  (" << machine() << ")\n"
+    std::cout << "patchgencn-bench train " << image << "  (" << machine(cfg.bf16FineChains) << ")\n"
               << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
     if (kept.base)
         std::cout << "scales 0.." << kept.keep - 1 << " kept from " << kept.path << '\n';
     printResult(r, geo, nSamples, kept.keep);
     std::printf("peak RSS              %8.0f MiB\n", peakRssMiB());
     Json j;
-    j.str("machine", machine());
+    j.str("machine", machine(cfg.bf16FineChains));
     j.str("image", image);
     j.str("preset", cfg.presetName);
     j.str("config", configLine(cfg));
@@ -848,7 +851,7 @@ int compareBench(int argc, char **argv)
     std::fprintf(stderr, "our schedule\n");
     const RunResult b = trainRuns(img, ours, runs, nSamples, outDir.empty() ? "" : outDir + "/ours");
 
-    std::cout << "patchgencn-bench compare " << image << "  (" << machine() << ")"
+    std::cout << "patchgencn-bench compare " << image << "  (" << machine(ours.bf16FineChains) << ")"
               << (runs > 1 ? "; medians of " + std::to_string(runs) + " runs" : "") << "\n\n";
     std::printf("%-22s %14s %14s %10s\n", "", "reference", "ours", "ratio");
     for (size_t s = 0; s < a.scaleSeconds.size(); ++s)
@@ -863,7 +866,7 @@ int compareBench(int argc, char **argv)
     std::printf("%-22s %14.3f %14.3f\n", "one sample s", a.oneSample, b.oneSample);
     std::cout << "\nreference: " << configLine(ref) << "\nours:      " << configLine(ours) << '\n';
     Json j;
-    j.str("machine", machine());
+    j.str("machine", machine(ours.bf16FineChains));
     j.str("image", image);
     j.str("reference_config", configLine(ref));
     j.str("our_config", configLine(ours));
@@ -892,12 +895,12 @@ int scoreModel(int argc, char **argv)
     measureSampling(model, r);
     measureBig(model, intArg(argc, argv, "big", 0), r);
     measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""));
-    std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine() << ")\n" << configLine(model.config())
+    std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine(model.config().bf16FineChains) << ")\n" << configLine(model.config())
               << "; samples seeded from " << seed << '\n';
     printSampling(r);
     printQuality(r, nSamples);
     Json j;
-    j.str("machine", machine());
+    j.str("machine", machine(model.config().bf16FineChains));
     j.str("model", argv[2]);
     j.str("config", configLine(model.config()));
     j.num("samples", nSamples);

@@ -170,11 +170,23 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.err.contains(QLatin1String("scale 2/2")));
         QVERIFY(!r.err.contains(QLatin1String("note:"))); // 24x20 over a 12-px coarsest scale: a pyramid
+        // quick's finer scales train with bf16 chains exactly where the CPU computes bfloat16 natively.
+        QVERIFY2(r.err.contains(QLatin1String("on CPU (")), qPrintable(r.err));
+        QCOMPARE(r.err.contains(QLatin1String("bf16 chains above the coarsest scale")), cpuHasBf16());
         QVERIFY(QFileInfo::exists(model));
 
         r = run({QStringLiteral("info"), model});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QLatin1String("2 trained")));
+        QVERIFY2(r.out.contains(QLatin1String("training chains: bf16 above the coarsest scale")), qPrintable(r.out));
+
+        // An explicit --precision fp32 trains in fp32, and so does balanced under auto.
+        for (const QStringList &extra : {QStringList{QStringLiteral("--precision"), QStringLiteral("fp32")},
+                                         QStringList{QStringLiteral("--preset"), QStringLiteral("balanced")}}) {
+            const Result t = run(tinyTrain(file(QStringLiteral("fp32.pgcn"))) + extra);
+            QVERIFY2(t.code == 0, qPrintable(t.err));
+            QVERIFY2(t.err.contains(QLatin1String("on CPU (")) && !t.err.contains(QLatin1String("bf16")), qPrintable(t.err));
+        }
 
         r = run({QStringLiteral("sample"), model, QStringLiteral("-n"), QStringLiteral("3"), QStringLiteral("-o"), file(QStringLiteral("out"))});
         QVERIFY2(r.code == 0, qPrintable(r.err));

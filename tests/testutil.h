@@ -51,6 +51,7 @@ inline TrainConfig tinyConfig(int iterations = 40)
     c.cropSize = 0;
     c.coarseIterations = 0;
     c.windowLr = 0; // a few iterations at one rate everywhere
+    c.bf16FineChains = false; // fp32 arithmetic unless a test asks (test_training's bf16 tests)
     c.setIterations(iterations);
     return c;
 }

@@ -76,8 +76,9 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     m_precision->setObjectName(QStringLiteral("precision"));
     m_device->setObjectName(QStringLiteral("device"));
     m_precision->setToolTip(tr("Arithmetic of the Langevin chains (and a CUDA device's convolutions). "
-                               "Automatic trains in FP32 and samples with TF32 on a GPU, with BF16 chains "
-                               "on a CPU that computes bfloat16 natively (AVX512-BF16), in FP32 on other CPUs. "
+                               "Automatic trains in FP32 (the quick preset's scales above the coarsest with BF16 chains "
+                               "on a CPU that computes bfloat16 natively, AVX512-BF16) and samples with TF32 on a GPU, "
+                               "with BF16 chains on such a CPU, in FP32 on other CPUs. "
                                "BF16 chains also train with them; TF32 is a GPU's alone."));
     // Measured (README, Whole images on a GPU): whole images sample better (quick on the colosseum,
     // paired patch-SWD -7.3 +- 2.0) but take about 6x as long as windows on two CPU cores.
