@@ -164,14 +164,23 @@ void TrainingPanel::applyPreset(const QString &name)
 {
     const TrainSettings p = presetSettings(name);
     const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin), b5(m_minSize);
-    m_maxSize->setValue(p.maxSize);
-    m_minSize->setMaximum(p.maxSize);
-    m_minSize->setValue(p.minSize);
+    setSizeFields(p.maxSize, p.minSize);
     m_scales->setValue(p.scales);
     m_iterations->setValue(p.iterations);
     m_langevin->setValue(p.langevinSteps);
     m_configText.clear();
     updatePresetMark();
+}
+
+void TrainingPanel::setSizeFields(int maxSize, int minSize)
+{
+    // For code that fills the fields with their signals blocked, so Max size's valueChanged
+    // connection does not bound Min size: the bound is set here (0 keeps a field's value).
+    if (maxSize > 0)
+        m_maxSize->setValue(maxSize);
+    m_minSize->setMaximum(m_maxSize->value());
+    if (minSize > 0)
+        m_minSize->setValue(minSize);
 }
 
 bool TrainingPanel::presetModified() const
@@ -219,11 +228,7 @@ void TrainingPanel::setSettings(const TrainSettings &s)
     }
     const QSignalBlocker b1(m_maxSize), b2(m_scales), b3(m_iterations), b4(m_langevin), b5(m_seed), b6(m_device), b7(m_precision),
         b8(m_fineScales), b9(m_minSize);
-    if (s.maxSize > 0)
-        m_maxSize->setValue(s.maxSize);
-    m_minSize->setMaximum(m_maxSize->value());
-    if (s.minSize > 0)
-        m_minSize->setValue(s.minSize);
+    setSizeFields(s.maxSize, s.minSize);
     if (s.scales > 0)
         m_scales->setValue(s.scales);
     if (s.iterations > 0)

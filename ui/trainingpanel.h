@@ -50,6 +50,7 @@ Q_SIGNALS:
 
 private:
     void applyPreset(const QString &name);
+    void setSizeFields(int maxSize, int minSize);
     void updateButtons();
     void updatePresetMark();
 
