@@ -322,7 +322,7 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         c.batchSize = 2;
         c.coarseBatch = 4;
         c.recoveryBatch = 1;
-        c.bf16FineChains = false; // not measured paired for its schedule; its bf16 training was worse (seed 0)
+        c.bf16FineChains = false; // paired, its finer scales lost with bf16 chains (+2.6 / +5.4 patch-SWD, README)
         return c;
     }
     throw InvalidArgument("unknown preset '" + name + "' (choose quick, balanced or paper)");
