@@ -119,14 +119,21 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
 
     // The recovery chain's state at the previous scale (noise 0, final nets).
     at::Tensor recPrev;
-    // Scale by scale, in each scale's precision, as a training that never stopped ran it.
-    for (int s = 0; s < start; ++s) {
+    // Scale s's chains in that scale's precision, and its recovery chain's start: the blurred
+    // coarsest image, or the previous scale's recovery enlarged.
+    auto enterScale = [&](int s) {
         trainingPrecision.setBf16Chains(bf16Fine && s > 0);
+        return s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale)
+                      : resizeImage(recPrev, geo.scales[s].height, geo.scales[s].width);
+    };
+    // The recovery chain through scale s's final net.
+    auto recoverThrough = [&](int s, const at::Tensor &z) {
         Rng r(cfg.seed, dev);
-        const at::Tensor z = s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale)
-                                    : resizeImage(recPrev, geo.scales[s].height, geo.scales[s].width);
         recPrev = runPyramid(model, z, s, s, geo.scales, 0.0, cfg.recoverySteps, r, cancel);
-    }
+    };
+    // A resumed training: scale by scale, as a training that never stopped ran it.
+    for (int s = 0; s < start; ++s)
+        recoverThrough(s, enterScale(s));
 
     // One attempt at scale s with the learning rate and Langevin step scaled by `factor`.
     auto trainScale = [&](int s, const at::Tensor &z, int attempt, double factor) -> EnergyNet {
@@ -322,10 +329,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     };
 
     for (int s = start; s < S; ++s) {
-        trainingPrecision.setBf16Chains(bf16Fine && s > 0);
         EnergyNet net{nullptr};
-        const Size2 sz = geo.scales[s];
-        const at::Tensor z = s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale) : resizeImage(recPrev, sz.height, sz.width);
+        const at::Tensor z = enterScale(s);
         const double doneBefore = doneCost;
         for (int attempt = 0;; ++attempt) {
             const double factor = std::pow(0.5, attempt);
@@ -343,10 +348,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             }
         }
         model.addTrainedScale(net);
-        {
-            Rng r(cfg.seed, dev);
-            recPrev = runPyramid(model, z, s, s, geo.scales, 0.0, cfg.recoverySteps, r, cancel);
-        }
+        recoverThrough(s, z);
         if (cb.scaleFinished)
             cb.scaleFinished(s, model);
     }
