@@ -30,10 +30,12 @@
 //       `compare` read where no image library is built (the GPU machine).
 //   patchgencn-bench unpack DIR
 //       writes the PNGs of DIR/samples.pt, which `--out DIR` leaves there in such a build.
-//   patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR]
+//   patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR] [--per-scale]
 //       quality of a trained model: patch-SWD of N samples (default 64: single
 //       samples spread widely, so compare means with their standard errors),
-//       diversity, enlargement grid and recovery MSE.
+//       diversity, enlargement grid and recovery MSE. --per-scale adds, for each
+//       scale, the patch-SWD and enlargement grid of the chains' start (the
+//       enlarged coarser sample) and end against that scale's real image.
 //   patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
 //       patch-SWD of every FAKE_DIR/<stem>.* against REAL_DIR/<stem>.* (e.g. sigd16).
 //
@@ -130,6 +132,15 @@ std::string arg(int argc, char **argv, const std::string &name, const std::strin
 {
     const auto v = args(argc, argv, name);
     return v.empty() ? fallback : v.front();
+}
+
+/** Whether the option --name (one that takes no value) was given. */
+bool flag(int argc, char **argv, const std::string &name)
+{
+    for (int i = 2; i < argc; ++i)
+        if (argv[i] == "--" + name)
+            return true;
+    return false;
 }
 
 /** --name parsed whole as T (or `fallback` when absent); anything else is an error naming the option. */
@@ -439,6 +450,91 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     r.recoveryMse = (reconstruct(model, recOpt) - real).pow(2).mean().item<double>();
     if (!outDir.empty())
         writeSamples(outDir, xs);
+}
+
+/** One scale of --per-scale: its chains' start (the enlarged coarser sample) and end against that scale's real image. */
+struct ScaleTrace
+{
+    int width = 0, height = 0;
+    double swdStart = 0, swdEnd = 0;   ///< patch-SWD, mean over the samples
+    double gridStart = 0, gridEnd = 0; ///< enlargementGrid, median over the samples (0 at the coarsest scale)
+    double gridReal = 0;               ///< the scale's real image
+};
+
+/**
+ * --per-scale: where the samples gain and lose, scale by scale. The same seeds and
+ * batches as measureQuality, so the finest scale's end is its samples (same mean
+ * patch-SWD); the chains' states are read through the sampler's observer.
+ */
+std::vector<ScaleTrace> traceScales(const PyramidModel &model, int nSamples, std::uint64_t seed)
+{
+    const auto &scales = model.geometry().scales;
+    const int S = model.numScales();
+    std::vector<std::vector<double>> swd0(S), swd1(S), grid0(S), grid1(S);
+    GenerateOptions opt;
+    opt.batch = 8;
+    opt.seed = seed;
+    opt.observer = [&](const ChainStep &c) {
+        if (c.step != 0 && c.step != c.steps)
+            return;
+        const at::Tensor states = c.state.to(at::kCPU, at::kFloat);
+        const at::Tensor real = model.real(c.scale).to(at::kCPU);
+        for (int64_t i = 0; i < states.size(0); ++i) {
+            const at::Tensor x = states.slice(0, i, i + 1);
+            (c.step == 0 ? swd0 : swd1)[c.scale].push_back(patchSwd(x, real));
+            if (c.scale > 0)
+                (c.step == 0 ? grid0 : grid1)[c.scale].push_back(
+                    enlargementGrid(x, scales[c.scale - 1].height, scales[c.scale - 1].width));
+        }
+    };
+    SampleRequest req;
+    req.count = nSamples;
+    sample(model, req, opt);
+    auto mean = [](const std::vector<double> &v) {
+        return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    };
+    std::vector<ScaleTrace> out(S);
+    for (int s = 0; s < S; ++s) {
+        ScaleTrace &t = out[s];
+        t.width = scales[s].width;
+        t.height = scales[s].height;
+        t.swdStart = mean(swd0[s]);
+        t.swdEnd = mean(swd1[s]);
+        if (s > 0) {
+            t.gridStart = median(grid0[s]);
+            t.gridEnd = median(grid1[s]);
+            t.gridReal = enlargementGrid(model.real(s).to(at::kCPU), scales[s - 1].height, scales[s - 1].width);
+        }
+    }
+    return out;
+}
+
+void printTrace(const std::vector<ScaleTrace> &trace, int nSamples)
+{
+    std::printf("per scale (%d samples; start = the enlarged coarser sample, end = the scale's chain):\n", nSamples);
+    std::printf("  scale  size       patch-SWD start -> end   grid start -> end (real)\n");
+    for (size_t s = 0; s < trace.size(); ++s) {
+        const ScaleTrace &t = trace[s];
+        if (s == 0)
+            std::printf("  %5zu  %4dx%-4d  %8.1f -> %-8.1f           -\n", s, t.width, t.height, t.swdStart, t.swdEnd);
+        else
+            std::printf("  %5zu  %4dx%-4d  %8.1f -> %-8.1f  %7.1f -> %-7.1f (%.1f)\n", s, t.width, t.height, t.swdStart,
+                        t.swdEnd, t.gridStart, t.gridEnd, t.gridReal);
+    }
+}
+
+std::string traceJson(const std::vector<ScaleTrace> &trace)
+{
+    std::ostringstream o;
+    o << '[';
+    for (size_t s = 0; s < trace.size(); ++s) {
+        const ScaleTrace &t = trace[s];
+        o << (s ? "," : "") << "{\"scale\":" << s << ",\"width\":" << t.width << ",\"height\":" << t.height
+          << ",\"swd_start\":" << t.swdStart << ",\"swd_end\":" << t.swdEnd << ",\"grid_start\":" << t.gridStart
+          << ",\"grid_end\":" << t.gridEnd << ",\"grid_real\":" << t.gridReal << '}';
+    }
+    o << ']';
+    return o.str();
 }
 
 /** --big N: one sample whose longer side is N px, its time and the device's peak memory (0: not measured). */
@@ -895,10 +991,15 @@ int scoreModel(int argc, char **argv)
     measureSampling(model, r);
     measureBig(model, intArg(argc, argv, "big", 0), r);
     measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""));
+    std::vector<ScaleTrace> trace;
+    if (flag(argc, argv, "per-scale"))
+        trace = traceScales(model, nSamples, std::uint64_t(seed));
     std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine(model.config().bf16FineChains) << ")\n" << configLine(model.config())
               << "; samples seeded from " << seed << '\n';
     printSampling(r);
     printQuality(r, nSamples);
+    if (!trace.empty())
+        printTrace(trace, nSamples);
     Json j;
     j.str("machine", machine(model.config().bf16FineChains));
     j.str("model", argv[2]);
@@ -911,6 +1012,8 @@ int scoreModel(int argc, char **argv)
     j.num("big_sample_seconds", r.bigSeconds);
     j.num("big_sample_peak_device_mib", r.bigPeakMiB);
     j.raw("swd_per_sample", jsonList(r.swds)); // same seeds, same order: pairs with another model's score
+    if (!trace.empty())
+        j.raw("per_scale", traceJson(trace));
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
 }
