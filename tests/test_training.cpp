@@ -428,9 +428,18 @@ private Q_SLOTS:
         QCOMPARE(b.presetName, std::string("balanced"));
         QVERIFY(b.iterationsAt(0, false) > q.iterationsAt(0, false));
         QVERIFY(b.iterationsAt(1, false) > q.iterationsAt(1, false));
-        QCOMPARE(b.learningRateAt(0, false, 0), 4e-4);
-        QCOMPARE(b.learningRateAt(1, false, 0), 4e-4);
-        QCOMPARE(b.learningRateAt(3, true, 0), 4e-4); // balanced: the paper's rate on windows too
+        // The coarsest scale at the paper's 4e-4 -> 5e-5; on a CPU the finer ones at half that
+        // (measured, see config.cpp), on a GPU at the paper's rate.
+        const TrainConfig bg = TrainConfig::preset("balanced", true);
+        for (const TrainConfig *c : {&b, &bg}) {
+            QCOMPARE(c->learningRateAt(0, false, 0), 4e-4);
+            QCOMPARE(c->learningRateAt(0, false, c->iterationsAt(0, false) - 1), TrainConfig::preset("paper").learningRate(3999));
+        }
+        QCOMPARE(b.learningRateAt(1, false, 0), 2e-4);
+        QCOMPARE(b.learningRateAt(3, true, 0), 2e-4); // the windows as the whole-image scales
+        QCOMPARE(b.learningRateAt(1, false, b.iterationsAt(1, false) - 1), 2.5e-5);
+        QCOMPARE(bg.learningRateAt(1, false, 0), 4e-4);
+        QCOMPARE(TrainConfig::fromText(b.toText()).toText(), b.toText());
         // quick: its windowed scales learn at a quarter of its rate (measured, see config.cpp).
         QCOMPARE(q.learningRateAt(3, true, 0), q.lrStart / 4);
         QVERIFY(b.learningRateAt(1, false, 0) < q.learningRateAt(1, false, 0));
@@ -468,6 +477,10 @@ private Q_SLOTS:
             TrainConfig same = gpu;
             same.cropSize = cpu.cropSize;
             same.bf16FineChains = cpu.bf16FineChains; // quick's bf16 chains are a CPU's (quickTrainsItsFinerScales...)
+            // balanced's finer scales learn at half the rate on a CPU (coarsestScaleHasItsOwnLearningRate)
+            same.lrStart = cpu.lrStart;
+            same.lrEnd = cpu.lrEnd;
+            same.coarseLr = cpu.coarseLr;
             QCOMPARE(same.toText(), cpu.toText());
             gpu.validate();
         }
