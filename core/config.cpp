@@ -327,9 +327,9 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
             // (seed 0) -1.7 +- 1.6 (86.9 against 88.6); scales 1-5 retrained over a GPU model's
             // coarsest scale: colosseum -24.5 +- 3.2 (at 4e-4 its scale 2 ended inert), SIGD16 2
             // -1.2 +- 1.1. The same time. A GPU (whole images) keeps 4e-4, as measured there.
-            c.coarseLr = 4e-4;
-            c.lrStart = 2e-4;
-            c.lrEnd = 2.5e-5;
+            c.coarseLr = c.lrStart;
+            c.lrStart /= 2;
+            c.lrEnd /= 2;
         }
         c.batchSize = 2;
         c.coarseBatch = 4;

@@ -70,6 +70,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/resource.h>
@@ -178,6 +179,11 @@ double median(std::vector<double> v)
 {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double mean(const std::vector<double> &v)
+{
+    return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
 }
 
 struct Json
@@ -402,19 +408,92 @@ struct RunResult
     double grid = 0, gridReal = 0; ///< enlargementGrid: the samples' median and the real image's (0: one scale)
 };
 
+/** One scale of --per-scale: its chains' start (the enlarged coarser sample) and end against that scale's real image. */
+struct ScaleTrace
+{
+    int width = 0, height = 0;
+    double swdStart = 0, swdEnd = 0;   ///< patch-SWD, mean over the samples
+    double gridStart = 0, gridEnd = 0; ///< enlargementGrid, median over the samples (0 at the coarsest scale)
+    double gridReal = 0;               ///< the scale's real image
+};
+
+/**
+ * --per-scale: where the samples gain and lose, scale by scale, read through the
+ * sampler's observer while measureQuality draws its samples (so the finest scale's
+ * end is those samples: the same mean patch-SWD).
+ */
+class TraceRecorder
+{
+public:
+    explicit TraceRecorder(const PyramidModel &model)
+        : m_model(model), m_swd0(model.numScales()), m_swd1(model.numScales()), m_grid0(model.numScales()),
+          m_grid1(model.numScales())
+    {
+    }
+
+    ChainObserver observer()
+    {
+        return [this](const ChainStep &c) {
+            if (c.step != 0 && c.step != c.steps)
+                return;
+            const auto &scales = m_model.geometry().scales;
+            const at::Tensor states = c.state.to(at::kCPU, at::kFloat);
+            const at::Tensor real = m_model.real(c.scale).to(at::kCPU);
+            for (int64_t i = 0; i < states.size(0); ++i) {
+                const at::Tensor x = states.slice(0, i, i + 1);
+                (c.step == 0 ? m_swd0 : m_swd1)[c.scale].push_back(patchSwd(x, real));
+                if (c.scale > 0)
+                    (c.step == 0 ? m_grid0 : m_grid1)[c.scale].push_back(
+                        enlargementGrid(x, scales[c.scale - 1].height, scales[c.scale - 1].width));
+            }
+        };
+    }
+
+    std::vector<ScaleTrace> result() const
+    {
+        const auto &scales = m_model.geometry().scales;
+        std::vector<ScaleTrace> out(scales.size());
+        for (size_t s = 0; s < scales.size(); ++s) {
+            ScaleTrace &t = out[s];
+            t.width = scales[s].width;
+            t.height = scales[s].height;
+            t.swdStart = mean(m_swd0[s]);
+            t.swdEnd = mean(m_swd1[s]);
+            if (s > 0) {
+                t.gridStart = median(m_grid0[s]);
+                t.gridEnd = median(m_grid1[s]);
+                t.gridReal = enlargementGrid(m_model.real(int(s)).to(at::kCPU), scales[s - 1].height, scales[s - 1].width);
+            }
+        }
+        return out;
+    }
+
+private:
+    const PyramidModel &m_model;
+    std::vector<std::vector<double>> m_swd0, m_swd1, m_grid0, m_grid1;
+};
+
 /**
  * Quality of a trained model: patch-SWD of `nSamples` samples (seeded) against
  * the real image (median, mean and the mean's standard error: single samples
  * spread widely, 70 to 270 on one quick colosseum model), diversity, recovery MSE.
  */
-void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed, RunResult &r, const std::string &outDir)
+void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed, RunResult &r, const std::string &outDir,
+                    std::vector<ScaleTrace> *trace = nullptr)
 {
     GenerateOptions opt;
     SampleRequest req;
     req.count = nSamples;
     opt.batch = 8;
     opt.seed = seed;
+    std::optional<TraceRecorder> recorder;
+    if (trace) {
+        recorder.emplace(model);
+        opt.observer = recorder->observer();
+    }
     const auto xs = sample(model, req, opt);
+    if (trace)
+        *trace = recorder->result();
     const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
     r.swds.clear();
     std::vector<std::vector<double>> levels(xs.size());
@@ -423,7 +502,7 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     r.swdLevels = meanPerLevel(levels);
     const double n = double(r.swds.size());
     r.swd = median(r.swds);
-    r.swdMean = std::accumulate(r.swds.begin(), r.swds.end(), 0.0) / n;
+    r.swdMean = mean(r.swds);
     double sq = 0;
     for (double v : r.swds)
         sq += (v - r.swdMean) * (v - r.swdMean);
@@ -450,63 +529,6 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     r.recoveryMse = (reconstruct(model, recOpt) - real).pow(2).mean().item<double>();
     if (!outDir.empty())
         writeSamples(outDir, xs);
-}
-
-/** One scale of --per-scale: its chains' start (the enlarged coarser sample) and end against that scale's real image. */
-struct ScaleTrace
-{
-    int width = 0, height = 0;
-    double swdStart = 0, swdEnd = 0;   ///< patch-SWD, mean over the samples
-    double gridStart = 0, gridEnd = 0; ///< enlargementGrid, median over the samples (0 at the coarsest scale)
-    double gridReal = 0;               ///< the scale's real image
-};
-
-/**
- * --per-scale: where the samples gain and lose, scale by scale. The same seeds and
- * batches as measureQuality, so the finest scale's end is its samples (same mean
- * patch-SWD); the chains' states are read through the sampler's observer.
- */
-std::vector<ScaleTrace> traceScales(const PyramidModel &model, int nSamples, std::uint64_t seed)
-{
-    const auto &scales = model.geometry().scales;
-    const int S = model.numScales();
-    std::vector<std::vector<double>> swd0(S), swd1(S), grid0(S), grid1(S);
-    GenerateOptions opt;
-    opt.batch = 8;
-    opt.seed = seed;
-    opt.observer = [&](const ChainStep &c) {
-        if (c.step != 0 && c.step != c.steps)
-            return;
-        const at::Tensor states = c.state.to(at::kCPU, at::kFloat);
-        const at::Tensor real = model.real(c.scale).to(at::kCPU);
-        for (int64_t i = 0; i < states.size(0); ++i) {
-            const at::Tensor x = states.slice(0, i, i + 1);
-            (c.step == 0 ? swd0 : swd1)[c.scale].push_back(patchSwd(x, real));
-            if (c.scale > 0)
-                (c.step == 0 ? grid0 : grid1)[c.scale].push_back(
-                    enlargementGrid(x, scales[c.scale - 1].height, scales[c.scale - 1].width));
-        }
-    };
-    SampleRequest req;
-    req.count = nSamples;
-    sample(model, req, opt);
-    auto mean = [](const std::vector<double> &v) {
-        return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-    };
-    std::vector<ScaleTrace> out(S);
-    for (int s = 0; s < S; ++s) {
-        ScaleTrace &t = out[s];
-        t.width = scales[s].width;
-        t.height = scales[s].height;
-        t.swdStart = mean(swd0[s]);
-        t.swdEnd = mean(swd1[s]);
-        if (s > 0) {
-            t.gridStart = median(grid0[s]);
-            t.gridEnd = median(grid1[s]);
-            t.gridReal = enlargementGrid(model.real(s).to(at::kCPU), scales[s - 1].height, scales[s - 1].width);
-        }
-    }
-    return out;
 }
 
 void printTrace(const std::vector<ScaleTrace> &trace, int nSamples)
@@ -990,10 +1012,9 @@ int scoreModel(int argc, char **argv)
     RunResult r;
     measureSampling(model, r);
     measureBig(model, intArg(argc, argv, "big", 0), r);
-    measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""));
     std::vector<ScaleTrace> trace;
-    if (flag(argc, argv, "per-scale"))
-        trace = traceScales(model, nSamples, std::uint64_t(seed));
+    measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""),
+                   flag(argc, argv, "per-scale") ? &trace : nullptr);
     std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine(model.config().bf16FineChains) << ")\n" << configLine(model.config())
               << "; samples seeded from " << seed << '\n';
     printSampling(r);
