@@ -326,7 +326,9 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
             // samples paired by seed, patch-SWD against 4e-4: the colosseum's whole training
             // (seed 0) -1.7 +- 1.6 (86.9 against 88.6); scales 1-5 retrained over a GPU model's
             // coarsest scale: colosseum -24.5 +- 3.2 (at 4e-4 its scale 2 ended inert), SIGD16 2
-            // -1.2 +- 1.1. The same time. A GPU (whole images) keeps 4e-4, as measured there.
+            // -1.2 +- 1.1; SIGD16 2's scales 3-5 alone over a GPU model +4.1 +- 0.7 (one training
+            // draw; its scale 3 varies by ~20 between draws). The same time. A GPU (whole images)
+            // keeps 4e-4, as measured there.
             c.coarseLr = c.lrStart;
             c.lrStart /= 2;
             c.lrEnd /= 2;
