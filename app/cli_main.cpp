@@ -75,8 +75,8 @@ const char *kTrainHelp =
     "  -o, --output FILE      model file to write (.pgcn)\n"
     "  --preset NAME          quick | balanced | paper (default quick)\n"
     "  --max-size N           longer side of the finest scale (preset: 250)\n"
-    "  --min-size N           shorter side of the coarsest scale (preset: 25)\n"
-    "  --scales N             number of scales\n"
+    "  --min-size N           shorter side of the coarsest scale (quick: 16; balanced, paper: 25)\n"
+    "  --scales N             number of scales (quick: 7; balanced: 6; paper: 8)\n"
     "  --iters N              iterations per scale (lr and noise schedules follow)\n"
     "  --coarse-iters N       iterations at the coarsest scale (0 = as --iters)\n"
     "  --window-iters N       iterations at the scales trained on windows (0 = as --iters)\n"
@@ -136,7 +136,8 @@ const char *kEditHelp =
     "  --image FILE           the edited image (or the image with a pasted object)\n"
     "  --mask FILE            white = re-synthesize; same size as the image (alpha or luminance)\n"
     "  -o, --output FILE      result image; pixels outside the mask keep their values\n"
-    "  --start-scale K        scale where the image is injected (default: edit 1, harmonize 2)\n"
+    "  --start-scale K        scale where the image is injected (default: the first scale at least\n"
+    "                         34 px on its shorter side, 52 px to harmonize: 2 and 3 for quick on a 250-px image)\n"
     "  --feather F            inward feather radius of the mask in pixels (default 4)\n"
     "  --inject-noise F       noise added to the injected image (default 0)\n"
     "  --chain FILE.gif       the Langevin chain, every step, as an animation\n"
@@ -615,8 +616,10 @@ int cmdEdit(int argc, char **argv, bool harmonize)
     const double feather = a.real("feather", 4.0, 0, 200);
     initRuntime(a.integer("threads", 0, 0, 1024));
     PyramidModel model = loadModelFor(a, a.positionals()[0]);
-    const int k = a.integer("start-scale", harmonize ? std::min(2, model.numScales() - 1) : std::min(1, model.numScales() - 1),
-                            -1000000, 1000000);
+    std::vector<int> sides;
+    for (const Size2 &sz : model.geometry().scales)
+        sides.push_back(sz.shortSide());
+    const int k = a.integer("start-scale", defaultStartScale(sides, harmonize), -1000000, 1000000);
     const at::Tensor image = loadImageTensor(a.str("image"));
     const at::Tensor mask = maskToTensor(loadMask(a.str("mask")));
     validateMask(image, mask);

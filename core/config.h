@@ -144,4 +144,16 @@ struct TrainConfig
     static std::vector<std::string> presetNames();
 };
 
+/**
+ * The start scale that editing and injection (`harmonize` false) or harmonization
+ * (true) propose for a model whose scales have these shorter sides, coarsest first:
+ * the first scale at least kEditStartSide (kHarmonizeStartSide) pixels on its shorter
+ * side, so a task starts at the same resolution whatever the pyramid's coarsest size
+ * and ratio; a model with no such scale (a small image) starts at its second (third)
+ * scale, or its finest.
+ */
+int defaultStartScale(const std::vector<int> &shorterSides, bool harmonize);
+constexpr int kEditStartSide = 34;
+constexpr int kHarmonizeStartSide = 52;
+
 } // namespace pgcn

@@ -15,7 +15,7 @@ mkdir -p "$out"
 # Editing: stone wall, a copy-moved stone, masked.
 $B train $S/editing/stone.png -o "$W/stone.pgcn" --preset quick
 $B edit "$W/stone.pgcn" --image $S/editing/stone_edit_1.png --mask $S/editing/stone_edit_1_mask.png \
-   --start-scale 2 -o "$W/edit.png"
+   --start-scale 3 -o "$W/edit.png"
 $B sample "$W/stone.pgcn" -n 3 -o "$W/stone-samples"
 montage -label '%t' $S/editing/stone_edit_1.png $S/editing/stone_edit_1_mask.png "$W/edit.png" \
    -tile 3x -geometry +4+4 "$out/edit.png"
@@ -25,14 +25,14 @@ $B train $S/harmonization/oil_building.jpg -o "$W/oil.pgcn" --preset quick
 # work at the model's resolution (the longer side 250)
 convert $S/harmonization/oil_building_naive.jpg -resize 250x250 "$W/naive.png"
 convert $S/harmonization/oil_building_naive_mask.jpg -resize 250x250 "$W/naive_mask.png"
-$B harmonize "$W/oil.pgcn" --image "$W/naive.png" --mask "$W/naive_mask.png" --start-scale 2 -o "$W/harm.png"
+$B harmonize "$W/oil.pgcn" --image "$W/naive.png" --mask "$W/naive_mask.png" --start-scale 3 -o "$W/harm.png"
 $B energy "$W/oil.pgcn" --image "$W/naive.png" -o "$W/energy.png"
 montage "$W/naive.png" "$W/energy.png" "$W/harm.png" -tile 3x -geometry +4+4 "$out/harmonize.png"
 
 # Style transfer: a photo's content injected into a model of the Starry Night.
 $B train $S/style_transfer/style/starry_night.jpg -o "$W/starry.pgcn" --preset quick
 convert $S/style_transfer/content/cornell.jpg -resize 250x250 "$W/content.png"
-$B inject "$W/starry.pgcn" --image "$W/content.png" --start-scale 2 -o "$W/style.png"
+$B inject "$W/starry.pgcn" --image "$W/content.png" --start-scale 3 -o "$W/style.png"
 montage "$W/content.png" "$W/style.png" -tile 2x -geometry +4+4 "$out/style.png"
 
 # Random samples of the colosseum, one twice as wide.

@@ -1,3 +1,4 @@
+#include "config.h"
 #include "errors.h"
 #include "pyramid.h"
 #include "tensorops.h"
@@ -61,6 +62,55 @@ private Q_SLOTS:
         QCOMPARE(one.scales[0], (Size2{250, 167}));
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, PyramidGeometry::compute(0, 10, 250, 25, 8));
     }
+    void quickStartsAt16Pixels()
+    {
+        // quick: a 16-px coarsest scale and seven scales, a ratio near 1.5 as the paper's
+        // 25 px and eight scales give at 250 px (and balanced's 25 px and six).
+        for (const bool gpu : {false, true}) {
+            const TrainConfig c = TrainConfig::preset("quick", gpu);
+            const auto g = PyramidGeometry::compute(250, 188, c.maxSize, c.minSize, c.numScales);
+            QCOMPARE(int(g.scales.size()), 7);
+            QCOMPARE(g.scales.front().width, 21);
+            QCOMPARE(g.scales.front().height, 16);
+            QVERIFY(g.ratio > 1 / 1.55 && g.ratio < 1 / 1.4);
+        }
+        const TrainConfig p = TrainConfig::preset("paper"), b = TrainConfig::preset("balanced");
+        QCOMPARE(p.minSize, 25);
+        QCOMPARE(p.numScales, 8);
+        QCOMPARE(b.minSize, 25);
+        QCOMPARE(b.numScales, 6);
+    }
+
+    void defaultStartScaleFollowsTheSizes()
+    {
+        auto sides = [](const PyramidGeometry &g) {
+            std::vector<int> v;
+            for (const auto &s : g.scales)
+                v.push_back(s.shortSide());
+            return v;
+        };
+        // The same resolution in both pyramids: edit at 36-37 px, harmonize at 55-56 px.
+        const auto paper6 = sides(PyramidGeometry::compute(250, 188, 250, 25, 6)); // 25 37 55 ...
+        QCOMPARE(defaultStartScale(paper6, false), 1);
+        QCOMPARE(defaultStartScale(paper6, true), 2);
+        const auto quick = sides(PyramidGeometry::compute(250, 188, 250, 16, 7)); // 16 24 36 55 ...
+        QCOMPARE(quick[2], 36);
+        QCOMPARE(defaultStartScale(quick, false), 2);
+        QCOMPARE(defaultStartScale(quick, true), 3);
+        const auto portrait = sides(PyramidGeometry::compute(188, 250, 250, 16, 7));
+        QCOMPARE(defaultStartScale(portrait, false), 2);
+        QCOMPARE(defaultStartScale(portrait, true), 3);
+        // Small images: no scale that large, so the second and third scale, within the model.
+        QCOMPARE(defaultStartScale({8, 16, 32}, false), 1);
+        QCOMPARE(defaultStartScale({8, 16, 32}, true), 2);
+        QCOMPARE(defaultStartScale({8, 16}, true), 1);
+        QCOMPARE(defaultStartScale({10}, false), 0);
+        QCOMPARE(defaultStartScale({}, true), 0);
+        // The first large-enough scale, even the finest.
+        QCOMPARE(defaultStartScale({20, 30, 40}, false), 2);
+        QCOMPARE(defaultStartScale({20, 30, 60}, true), 2);
+    }
+
     void scaledSizes()
     {
         const auto g = PyramidGeometry::compute(500, 375, 250, 25, 8);

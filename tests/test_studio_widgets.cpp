@@ -440,6 +440,20 @@ private Q_SLOTS:
         QCOMPARE(panel.startScale(), 2);
         panel.setKind(ui::TaskRequest::Harmonize);
         QCOMPARE(panel.startScale(), 3);
+
+        // With the model's sizes the defaults are the command line's: the first scale 34 px
+        // (harmonize 52 px) on its shorter side, scales 3 and 4 of quick's seven at 250 px.
+        ui::TaskPanel sized(&mask, &object);
+        sized.setModel(7, {16, 24, 36, 55, 83, 125, 188});
+        QCOMPARE(sized.startScale(), 2);
+        sized.setKind(ui::TaskRequest::Harmonize);
+        QCOMPARE(sized.startScale(), 3);
+        sized.setKind(ui::TaskRequest::Inject);
+        QCOMPARE(sized.startScale(), 2);
+        // A model still training: the default within its trained scales.
+        sized.setKind(ui::TaskRequest::Harmonize);
+        sized.setModel(2, {16, 24, 36, 55, 83, 125, 188});
+        QCOMPARE(sized.startScale(), 1);
     }
 
     void taskSettingsRestoredBeforeTheModel()

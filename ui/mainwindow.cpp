@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <cstring>
 #include <QApplication>
@@ -1109,7 +1111,10 @@ void MainWindow::onModelChanged(const ModelInfo &info)
     if (info.numScales > 0)
         m_plots->setScaleCount(info.numScales);
     m_sample->setModel(info.trainedScales, info.sizes.isEmpty() ? QSize() : info.sizes.last());
-    m_tasks->setModel(info.trainedScales);
+    QVector<int> sides;
+    for (const QSize &sz : info.sizes)
+        sides.append(std::min(sz.width(), sz.height()));
+    m_tasks->setModel(info.trainedScales, sides);
     updateRetargetFrame();
     if (m_job == Job::Training)
         m_sample->setGenerateEnabled(false);

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config.h"
 #include "masklayer.h"
 #include "objectoverlay.h"
 
@@ -328,9 +329,10 @@ void TaskPanel::setSettings(const TaskSettings &s)
     }
 }
 
-void TaskPanel::setModel(int trainedScales)
+void TaskPanel::setModel(int trainedScales, const QVector<int> &shorterSides)
 {
     m_trainedScales = trainedScales;
+    m_shorterSides = shorterSides;
     {
         // Only the model's scales (an image cannot enter a pyramid where it has none); the box's
         // clamping is not the user's choice.
@@ -346,9 +348,12 @@ void TaskPanel::proposeStartScale()
     const int k = kind();
     if (m_trainedScales <= 0 || k == TaskRequest::SuperResolve)
         return;
-    // The scale chosen for this task, else the command line's defaults: edit 1, harmonize 2,
-    // inject 1 (0-based); within the model.
-    const int wanted = m_wantedStart[k] >= 0 ? m_wantedStart[k] : (k == TaskRequest::Harmonize ? 2 : 1);
+    // The scale chosen for this task, else the command line's default (harmonize's, or edit's for
+    // edit and inject); within the model. Sizes unknown: scales 1 and 2 (0-based).
+    std::vector<int> sides(m_shorterSides.begin(), m_shorterSides.end());
+    if (sides.empty())
+        sides.assign(size_t(std::max(1, m_trainedScales)), 0);
+    const int wanted = m_wantedStart[k] >= 0 ? m_wantedStart[k] : pgcn::defaultStartScale(sides, k == TaskRequest::Harmonize);
     const QScopedValueRollback<bool> guard(m_settingRange, true);
     m_startScale->setValue(std::min(wanted, m_trainedScales - 1) + 1);
 }

@@ -3,6 +3,7 @@
 #include "enginetypes.h"
 
 #include <QColor>
+#include <QVector>
 #include <QWidget>
 
 class QCheckBox;
@@ -54,9 +55,10 @@ public:
     void setSettings(const TaskSettings &s);
     /**
      * The start-scale box follows a model of `trainedScales`: the scale chosen for the task (or,
-     * until one is chosen, the command line's default) within the model's.
+     * until one is chosen, the command line's default for scales of these shorter sides,
+     * coarsest first: pgcn::defaultStartScale) within the model's.
      */
-    void setModel(int trainedScales);
+    void setModel(int trainedScales, const QVector<int> &shorterSides = {});
     void setBusy(bool busy);
 
     QPushButton *runButton() const { return m_run; }
@@ -102,6 +104,7 @@ private:
     QDoubleSpinBox *m_objRotation;
     QSlider *m_heatOpacity;
     int m_trainedScales = 0;
+    QVector<int> m_shorterSides; ///< the model's scales, coarsest first (empty: unknown)
     bool m_busy = false;
     bool m_settingRange = false;        ///< the box changes without the user: not a choice
     int m_wantedStart[3] = {-1, -1, -1}; ///< per kind (edit, harmonize, inject); -1: the default

@@ -35,8 +35,8 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     setObjectName(QStringLiteral("trainingPanel"));
     for (const QString &name : presetNames())
         m_preset->addItem(name, name);
-    m_preset->setToolTip(tr("quick: about 6 minutes for a 250-px image on two CPU cores, a sketch with hatching; balanced: about 16 minutes, "
-                            "plausible samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
+    m_preset->setToolTip(tr("quick: about 5 minutes for a 250-px image on two CPU cores, the image's layout with a hatching in fine "
+                            "texture; balanced: about 16 minutes, finer samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
                             "train whole images: about 40 s and 100 s on an H100"));
     m_presetReset->setText(tr("Reset"));
     m_presetReset->setToolTip(tr("Put the preset's own sizes, scales, iterations and Langevin steps back"));
