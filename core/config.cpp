@@ -325,9 +325,9 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         return c;
     }
     if (name == "balanced") {
-        // quick's nets and Langevin steps with the paper's learning rate everywhere and
-        // 3.3x its iterations: 4000 at the coarsest scale (which sets the layout) and 1000
-        // at the finer ones, where two synthesis windows and one recovery window per
+        // quick's pyramid, nets and Langevin steps with the paper's learning rate and more
+        // iterations: 2500 at the coarsest scale (which sets the layout; 4000 with the 25-px
+        // pyramid, see below) and 1000 at the finer ones, where two synthesis windows and one recovery window per
         // iteration keep the cost of an iteration half of quick's. Measured on the 250-px
         // colosseum (GPU sweep, 16 samples each): quick's fine scales (300 iterations at
         // lr 1e-3) leave a grid of horizontal and vertical hatching and broken arcades,
@@ -336,13 +336,14 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         // two such runs collapsed there), so it keeps four.
         c = preset("quick", forGpu);
         c.presetName = name;
-        // The paper's 25-px coarsest scale and six scales: with quick's 16-px pyramid the colosseum
-        // scored better (seed 0, two threads: 77.6 +- 5.3 against 86.9 +- 5.7, 904.7 s), but only
-        // because the drift checkpoint kept the coarsest net of iteration 2201 of 4000; seed 1's
-        // coarsest scale failed outright and was trained again (README, Presets).
-        c.minSize = 25;
-        c.numScales = 6;
-        c.setIterations(1000); // the noise and learning-rate decays and the coarsest scale's 4000 follow
+        c.setIterations(1000); // the noise and learning-rate decays follow
+        // quick's 16-px pyramid with 2500 iterations at its coarsest scale, not 4000: the small
+        // coarsest image does not take 4000 at 4e-4 (seed 0's recovery drifted to MSE 0.82 and the
+        // drift checkpoint kept iteration 2201; seed 1's failed and was trained again). With 2500
+        // the colosseum (one thread, 32 samples) scored 61.5 +- 4.8 (seed 0) and 64.2 +- 3.7 (seed 1)
+        // against 86.9 +- 5.7 with the 25-px pyramid and 4000; the preset at two threads, seed 0:
+        // 782.9 s, 64.0 +- 3.8 (README, Presets).
+        c.coarseIterations = 2500;
         c.lrStart = 4e-4;
         c.lrEnd = 5e-5;
         c.windowLr = 0; // one rate at every finer scale (quick's quarter rate is for its 1e-3)

@@ -473,7 +473,7 @@ private Q_SLOTS:
                 windowedOnCpu += cpu.windowedAt(sz.width, sz.height) ? 1 : 0;
                 QVERIFY(!gpu.windowedAt(sz.width, sz.height));
             }
-            QCOMPARE(windowedOnCpu, 3); // the three finest (of quick's seven scales, balanced's six)
+            QCOMPARE(windowedOnCpu, 3); // the three finest of a 250-px image's seven
             TrainConfig same = gpu;
             same.cropSize = cpu.cropSize;
             same.bf16FineChains = cpu.bf16FineChains; // quick's bf16 chains are a CPU's (quickTrainsItsFinerScales...)

@@ -36,7 +36,7 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     for (const QString &name : presetNames())
         m_preset->addItem(name, name);
     m_preset->setToolTip(tr("quick: about 5 minutes for a 250-px image on two CPU cores, the image's layout with a hatching in fine "
-                            "texture; balanced: about 16 minutes, finer samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
+                            "texture; balanced: about 13 minutes, finer samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
                             "train whole images: about 40 s and 100 s on an H100"));
     m_presetReset->setText(tr("Reset"));
     m_presetReset->setToolTip(tr("Put the preset's own sizes, scales, iterations and Langevin steps back"));
