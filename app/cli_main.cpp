@@ -616,10 +616,7 @@ int cmdEdit(int argc, char **argv, bool harmonize)
     const double feather = a.real("feather", 4.0, 0, 200);
     initRuntime(a.integer("threads", 0, 0, 1024));
     PyramidModel model = loadModelFor(a, a.positionals()[0]);
-    std::vector<int> sides;
-    for (const Size2 &sz : model.geometry().scales)
-        sides.push_back(sz.shortSide());
-    const int k = a.integer("start-scale", defaultStartScale(sides, harmonize), -1000000, 1000000);
+    const int k = a.integer("start-scale", defaultStartScale(model.geometry().shorterSides(), harmonize), -1000000, 1000000);
     const at::Tensor image = loadImageTensor(a.str("image"));
     const at::Tensor mask = maskToTensor(loadMask(a.str("mask")));
     validateMask(image, mask);

@@ -44,6 +44,15 @@ PyramidGeometry PyramidGeometry::compute(int ow, int oh, int maxSize, int minSiz
     return g;
 }
 
+std::vector<int> PyramidGeometry::shorterSides() const
+{
+    std::vector<int> v;
+    v.reserve(scales.size());
+    for (const Size2 &sz : scales)
+        v.push_back(sz.shortSide());
+    return v;
+}
+
 std::vector<Size2> PyramidGeometry::scaled(double fx, double fy) const
 {
     if (!(fx > 0) || !(fy > 0) || !std::isfinite(fx) || !std::isfinite(fy))

@@ -28,6 +28,9 @@ struct PyramidGeometry
 
     /** Sizes of every scale for an output scaled by (fx, fy) relative to the training image. */
     std::vector<Size2> scaled(double fx, double fy) const;
+
+    /** Each scale's shorter side, coarsest first (what pgcn::defaultStartScale takes). */
+    std::vector<int> shorterSides() const;
 };
 
 /** The real image at every scale, [1,3,h,w] in [-1,1], from the full-resolution input tensor. */

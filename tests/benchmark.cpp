@@ -12,8 +12,9 @@
 //       --set overrides any field of the model configuration by its name in the
 //       model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
 //       --from MODEL --keep K keeps MODEL's first K trained scales and trains the
-//       rest (same image and pyramid): finer-scale changes over the same coarse
-//       scales, so `score` can pair their samples seed by seed.
+//       rest (same image; the kept scales' sizes must match, the finer ones may
+//       differ): finer-scale changes over the same coarse scales, so `score` can
+//       pair their samples seed by seed.
 //   patchgencn-bench compare IMAGE [same options]
 //       side by side on the same image and settings: the reference schedule
 //       (whole images, every coarser chain re-run every iteration) and ours (the
@@ -595,9 +596,12 @@ void keepScales(PyramidModel &model, const KeptScales &kept)
 {
     if (!kept.base || kept.keep == 0)
         return;
-    if (model.geometry().scales != kept.base->geometry().scales)
-        throw std::runtime_error("--from: the model's pyramid differs from this image's with these settings "
-                                 "(train it from the same image with the same --max-size and --scales)");
+    // The kept scales must have the same sizes; the finer ones may differ (a pyramid with
+    // other finer scales over the same coarsest scale, e.g. --set numScales=N).
+    const auto &mine = model.geometry().scales, &theirs = kept.base->geometry().scales;
+    if (mine.size() < size_t(kept.keep) || !std::equal(theirs.begin(), theirs.begin() + kept.keep, mine.begin()))
+        throw std::runtime_error("--from: the kept scales' sizes differ from this image's with these settings "
+                                 "(train it from the same image with the same --max-size, --scales and minSize)");
     const auto &f = kept.base->config().stepFactors;
     for (int s = 0; s < kept.keep; ++s) {
         model.addTrainedScale(kept.base->net(s));

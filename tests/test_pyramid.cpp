@@ -85,12 +85,7 @@ private Q_SLOTS:
 
     void defaultStartScaleFollowsTheSizes()
     {
-        auto sides = [](const PyramidGeometry &g) {
-            std::vector<int> v;
-            for (const auto &s : g.scales)
-                v.push_back(s.shortSide());
-            return v;
-        };
+        auto sides = [](const PyramidGeometry &g) { return g.shorterSides(); };
         // The same resolution in both pyramids: edit at 36-37 px, harmonize at 55-56 px.
         const auto paper6 = sides(PyramidGeometry::compute(250, 188, 250, 25, 6)); // 25 37 55 ...
         QCOMPARE(defaultStartScale(paper6, false), 1);
