@@ -1,5 +1,6 @@
 #include "energynet.h"
 
+#include "elu.h"
 #include "runtime.h"
 
 #include <ATen/ATen.h>
@@ -118,7 +119,7 @@ at::Tensor EnergyNetImpl::energyMap(const at::Tensor &x, const std::vector<at::T
             inputs->push_back(h);
         h = at::conv2d(h, frozen[2 * i], frozen[2 * i + 1]);
         if (i + 1 < n)
-            h = at::elu(h);
+            h = eluForward(h); // written out on the CPU (elu.h): the chains' activations
     }
     return h.scalar_type() == x.scalar_type() ? h : h.to(x.scalar_type());
 }

@@ -1,5 +1,6 @@
 #include "langevin.h"
 
+#include "elu.h"
 #include "energynet.h"
 #include "runtime.h"
 
@@ -202,7 +203,7 @@ at::Tensor energyGradient(const std::vector<at::Tensor> &frozen, const at::Tenso
         g = std::get<0>(at::convolution_backward(g, inputs[i], frozen[2 * i], c10::nullopt, one, zero, one,
                                                  /*transposed=*/false, zero, /*groups=*/1, {true, false, false}));
         if (i > 0) // through the ELU whose output was this layer's input: d elu = 1 above 0, elu + 1 below
-            g = at::elu_backward(g, 1.0, 1.0, 1.0, /*is_result=*/true, inputs[i]);
+            g = eluBackwardFromResult(g, inputs[i]);
     }
     return g.to(xPadded.scalar_type());
 }

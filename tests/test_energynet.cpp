@@ -1,4 +1,5 @@
 #include "config.h"
+#include "elu.h"
 #include "energynet.h"
 #include "testutil.h"
 
@@ -96,6 +97,74 @@ private Q_SLOTS:
         at::NoGradGuard g;
         const test::PrecisionScope fp32(Precision::Fp32); // bf16 chains round (test_langevin's bf16 test)
         QVERIFY(at::allclose(net->forward(x), EnergyNetImpl::energyMap(x, net->frozenWeights()), 1e-5, 1e-6));
+    }
+    /** Values that try the activation's edges: zeros, tiny and huge negatives, infinities, NaN, rounding points. */
+    static at::Tensor eluProbe(int64_t n)
+    {
+        at::Tensor x = at::randn({n}) * 4.0;
+        const float specials[] = {0.0f, -0.0f, 1e-30f, -1e-30f, -1e-7f, -1e-3f, -0.3465f, -0.3467f, -0.6931f, -1.0f, -10.0f,
+                                  -17.0f, -29.9f, -30.1f, -88.0f, -100.0f, -1e30f, 1e30f, INFINITY, -INFINITY, NAN, 2.5f};
+        const int64_t k = std::min<int64_t>(n, int64_t(sizeof specials / sizeof specials[0]));
+        for (int64_t i = 0; i < k; ++i)
+            x[n - 1 - i] = specials[i]; // at the end, where a length that is not a multiple of 16 leaves its tail
+        return x;
+    }
+
+    void eluMatchesLibTorch()
+    {
+        qInfo("own ELU loops: fp32 %s, bf16 %s", fastEluFor(at::kFloat) ? "yes" : "no (LibTorch's)",
+              fastEluFor(at::kBFloat16) ? "yes" : "no (LibTorch's)");
+        // Lengths around the 16-wide vectors, and one that the threads split.
+        for (int64_t n : {1, 15, 16, 17, 31, 1000, 100003}) {
+            const at::Tensor x = eluProbe(n);
+            const at::Tensor xd = x.to(at::kDouble); // the reference, in double with expm1 (elu's exp - 1 loses tiny values)
+            const at::Tensor exact = at::where(xd > 0, xd, at::expm1(xd));
+            // fp32: within a few units in the last place of the exact value.
+            // (Where LibTorch's kernels run, the dispatch hands their result back unchanged.)
+            const at::Tensor y = eluForward(x);
+            if (fastEluFor(at::kFloat))
+                QVERIFY(at::allclose(y, exact.to(at::kFloat), 4e-7, 1e-37, /*equal_nan=*/true));
+            else
+                QVERIFY(at::allclose(y, at::elu(x), 0, 0, true));
+            QVERIFY(at::equal(at::isnan(y), at::isnan(x)));
+            // bf16: the exact value rounded to bf16, or its neighbour where fp32's error straddles a rounding point.
+            const at::Tensor xb = x.to(at::kBFloat16);
+            const at::Tensor yb = eluForward(xb);
+            QCOMPARE(yb.scalar_type(), at::kBFloat16);
+            if (!fastEluFor(at::kBFloat16))
+                QVERIFY(at::allclose(yb.to(at::kFloat), at::elu(xb).to(at::kFloat), 0, 0, true));
+            else
+                QVERIFY(at::allclose(yb.to(at::kFloat), at::where(xb > 0, xb.to(at::kDouble), at::expm1(xb.to(at::kDouble))).to(at::kBFloat16).to(at::kFloat), 1.0 / 128, 1e-37, true));
+            // Backward from the output: grad where y > 0, grad (y + 1) elsewhere, as LibTorch's elu_backward.
+            for (const at::Tensor &yy : {y, yb}) {
+                const at::Tensor finite = at::isfinite(yy);
+                const at::Tensor g = at::randn({n}).to(yy.scalar_type());
+                const at::Tensor mine = eluBackwardFromResult(g, yy), theirs = at::elu_backward(g, 1.0, 1.0, 1.0, true, yy);
+                QCOMPARE(mine.scalar_type(), yy.scalar_type());
+                const double tol = yy.scalar_type() == at::kFloat ? 1e-6 : 1.0 / 128;
+                QVERIFY(at::allclose(mine.masked_select(finite).to(at::kFloat), theirs.masked_select(finite).to(at::kFloat), tol, 1e-6));
+                if (fastEluFor(yy.scalar_type())) // a NaN is not hidden (LibTorch's kernel hands back the gradient there)
+                    QVERIFY(at::isnan(mine).masked_select(at::isnan(yy)).all().item<bool>());
+            }
+        }
+    }
+
+    void eluKeepsLayoutAndFallsBack()
+    {
+        // Channels-last maps (the chains' layout) come back in that layout, with the same values.
+        const at::Tensor x = (at::randn({2, 8, 5, 7}) * 3).contiguous(at::MemoryFormat::ChannelsLast);
+        const at::Tensor y = eluForward(x);
+        QVERIFY(y.is_contiguous(at::MemoryFormat::ChannelsLast));
+        QVERIFY(at::allclose(y, at::elu(x), 1e-6, 1e-7));
+        // A strided view and a gradient of other strides go to LibTorch's kernels.
+        const at::Tensor view = x.slice(3, 0, 7, 2);
+        QVERIFY(at::allclose(eluForward(view), at::elu(view), 1e-6, 1e-7));
+        const at::Tensor g = at::randn({2, 8, 5, 7});
+        QVERIFY(at::allclose(eluBackwardFromResult(g, y), at::elu_backward(g, 1.0, 1.0, 1.0, true, y), 1e-6, 1e-7));
+        // A tensor that autograd follows keeps its graph.
+        const at::Tensor leaf = at::randn({3, 4}).requires_grad_();
+        eluForward(leaf).sum().backward();
+        QVERIFY(at::allclose(leaf.grad(), at::where(leaf > 0, at::ones_like(leaf), at::exp(leaf)).detach(), 1e-6, 1e-7));
     }
 };
 
