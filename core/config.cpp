@@ -185,7 +185,8 @@ std::string TrainConfig::toText() const
       << "windowIterations=" << windowIterations << '\n' << "windowBatch=" << windowBatch << '\n' << "windowLr=" << num(windowLr) << '\n'
       << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
-      << "bf16FineChains=" << (bf16FineChains ? 1 : 0) << '\n' << "seed=" << seed << '\n';
+      << "bf16FineChains=" << (bf16FineChains ? 1 : 0) << '\n' << "bf16FineTraining=" << (bf16FineTraining ? 1 : 0) << '\n'
+      << "seed=" << seed << '\n';
     if (!stepFactors.empty())
         s << "stepFactors=" << list(stepFactors) << '\n';
     return s.str();
@@ -237,6 +238,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         geti("cropSize", c.cropSize);
         int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
         int bf16 = 0; geti("bf16FineChains", bf16); c.bf16FineChains = bf16 != 0; // older models: fp32
+        int bf16Step = 0; geti("bf16FineTraining", bf16Step); c.bf16FineTraining = bf16Step != 0;
         getl("stepFactors", c.stepFactors);
         if (kv.count("seed"))
             c.seed = std::stoull(kv["seed"]);
@@ -322,6 +324,11 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         // ranged from better (colosseum, two seeds) to worse (SIGD16 2: 163.3 against
         // 129.1). A GPU trains in fp32 (bf16 chains lost quality on an H100: runtime.h).
         c.bf16FineChains = !forGpu;
+        // Their training step (the net's forward and backward) in bf16 too, parameters and Adam
+        // fp32: the colosseum's scales 1-6 in 74.7 s against 106.0 s (an AMX Xeon, 2026-12-06),
+        // retrained over the same coarsest scale and paired by seed, patch-SWD +0.2 +- 1.0
+        // (colosseum) and -4.7 +- 1.6 (SIGD16 2) against the fp32 step.
+        c.bf16FineTraining = !forGpu;
         return c;
     }
     if (name == "balanced") {
@@ -365,6 +372,7 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         c.coarseBatch = 4;
         c.recoveryBatch = 1;
         c.bf16FineChains = false; // paired, its finer scales lost with bf16 chains (+2.6 / +5.4 patch-SWD, README)
+        c.bf16FineTraining = false;
         return c;
     }
     throw InvalidArgument("unknown preset '" + name + "' (choose quick, balanced or paper)");

@@ -64,6 +64,12 @@ struct TrainConfig
      * coarsest scale, and every scale elsewhere, in fp32. quick's CPU preset.
      */
     bool bf16FineChains = false;
+    /**
+     * With bf16FineChains in force, the scales above the coarsest also compute their
+     * training step (the net's forward and backward over the real, synthesis and recovery
+     * images) in bf16, the parameters and Adam staying fp32. quick's CPU preset.
+     */
+    bool bf16FineTraining = false;
     /** Per-scale multiplier of stepSize (empty or shorter = 1): set when a diverging scale was retried with a smaller step. */
     std::vector<double> stepFactors;
 

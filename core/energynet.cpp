@@ -86,14 +86,18 @@ at::Tensor EnergyNetImpl::sigma(int layer)
 
 at::Tensor EnergyNetImpl::forward(const at::Tensor &x)
 {
-    at::Tensor h = x;
+    // bf16: the input, each normalised weight and bias cast (autograd carries the gradients
+    // back to the fp32 parameters), channels-last as the chains' convolutions.
+    const bool low = m_compute != x.scalar_type() && m_compute != at::kFloat;
+    at::Tensor h = low ? x.to(m_compute).contiguous(at::MemoryFormat::ChannelsLast) : x;
     const int n = layers();
     for (int i = 0; i < n; ++i) {
-        h = at::conv2d(h, normalisedWeight(i, is_training()), m_b[i]);
+        const at::Tensor w = normalisedWeight(i, is_training());
+        h = low ? at::conv2d(h, w.to(m_compute), m_b[i].to(m_compute)) : at::conv2d(h, w, m_b[i]);
         if (i + 1 < n)
             h = at::elu(h);
     }
-    return h;
+    return low ? h.to(x.scalar_type()) : h;
 }
 
 std::vector<at::Tensor> EnergyNetImpl::frozenWeights()

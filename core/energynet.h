@@ -25,8 +25,15 @@ class EnergyNetImpl : public torch::nn::Module
 public:
     EnergyNetImpl(std::vector<int> channels, double initStd, int inChannels = 3);
 
-    /** Energy map; in training mode each call advances the power iteration once. */
+    /**
+     * Energy map; in training mode each call advances the power iteration once. Computed
+     * in the compute type (setComputeType): fp32, or bfloat16 convolutions and ELUs on
+     * weights cast from the fp32 parameters (their gradients come back fp32); the map is fp32.
+     */
     at::Tensor forward(const at::Tensor &x);
+    /** The arithmetic of forward(): at::kFloat (the default) or at::kBFloat16. */
+    void setComputeType(at::ScalarType type) { m_compute = type; }
+    at::ScalarType computeType() const { return m_compute; }
 
     /** Weights and biases interleaved (w0, b0, w1, b1, ...), normalised with the current u, detached. */
     std::vector<at::Tensor> frozenWeights();
@@ -59,6 +66,7 @@ private:
     std::vector<at::Tensor> m_w;
     std::vector<at::Tensor> m_b;
     std::vector<at::Tensor> m_u;
+    at::ScalarType m_compute = at::kFloat;
 };
 TORCH_MODULE(EnergyNet);
 

@@ -321,7 +321,8 @@ std::string PyramidModel::describe() const
     s << "langevin steps: " << m_config.stepsCoarsest << " coarsest, " << m_config.stepsPerScale << " others, step "
       << m_config.stepSize << '\n';
     if (m_config.bf16FineChains)
-        s << "training chains: bf16 above the coarsest scale on a CPU that computes it natively (precision auto)\n";
+        s << "training chains" << (m_config.bf16FineTraining ? " and steps" : "")
+          << ": bf16 above the coarsest scale on a CPU that computes it natively (precision auto)\n";
     return s.str();
 }
 

@@ -149,6 +149,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             net->copyFrom(*model.net(s - 1));
         net->to(dev);
         net->train();
+        // The training step in bf16 where the chains are and the configuration asks (reset to fp32 below).
+        net->setComputeType(bf16Fine && s > 0 && cfg.bf16FineTraining ? at::kBFloat16 : at::kFloat);
         const bool crop = cfg.windowedAt(sz.width, sz.height);
         torch::optim::Adam opt(net->parameters(),
                                torch::optim::AdamOptions(cfg.learningRateAt(s, crop, 0) * factor).betas(std::make_tuple(cfg.beta1, cfg.beta2)));
@@ -228,7 +230,9 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             // One forward for all three groups: one power iteration per training step.
             // With windows the real side is every real crop cut this iteration: where the
             // recovery windows are and where the synthesis windows are (see WindowBatch).
-            std::vector<at::Tensor> groups{win.obs};
+            std::vector<at::Tensor> groups; // (not an initializer list: GCC 12 misreads its bounds, -Warray-bounds)
+            groups.reserve(4);
+            groups.push_back(win.obs);
             if (win.obsAtSyn.defined())
                 groups.push_back(win.obsAtSyn);
             int64_t nObs = 0;
@@ -325,6 +329,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                                           "the real image " +
                                           std::to_string(int(std::lround(100 * realSat))) + " %)");
         doneCost += costHere;
+        net->setComputeType(at::kFloat); // the trained net evaluates in fp32 wherever it goes next
         return net;
     };
 

@@ -178,7 +178,7 @@ private Q_SLOTS:
         r = run({QStringLiteral("info"), model});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QLatin1String("2 trained")));
-        QVERIFY2(r.out.contains(QLatin1String("training chains: bf16 above the coarsest scale")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QLatin1String("training chains and steps: bf16 above the coarsest scale")), qPrintable(r.out));
 
         // An explicit --precision fp32 trains in fp32, and so does balanced under auto.
         for (const QStringList &extra : {QStringList{QStringLiteral("--precision"), QStringLiteral("fp32")},

@@ -110,6 +110,34 @@ private Q_SLOTS:
         return x;
     }
 
+    void bf16ForwardFollowsFp32()
+    {
+        // The training step in bf16 (quick's finer scales): the same map to bf16's rounding,
+        // fp32 out, and gradients that reach the fp32 parameters close to fp32's own.
+        EnergyNet net(std::vector<int>{16, 16, 16, 16, 1}, 0.05);
+        net->eval(); // no power-iteration step between the two passes
+        const at::Tensor x = at::rand({3, 3, 20, 23}) * 2 - 1;
+        auto pass = [&](at::ScalarType t) {
+            net->setComputeType(t);
+            for (auto &p : net->parameters())
+                p.mutable_grad() = at::Tensor();
+            const at::Tensor e = net->forward(x);
+            e.mean().backward();
+            return std::make_pair(e.detach(), net->parameters()[0].grad().clone());
+        };
+        const auto [e32, g32] = pass(at::kFloat);
+        const auto [e16, g16] = pass(at::kBFloat16);
+        net->setComputeType(at::kFloat);
+        QCOMPARE(e16.scalar_type(), at::kFloat);
+        QCOMPARE(g16.scalar_type(), at::kFloat);
+        QCOMPARE(e16.sizes(), e32.sizes());
+        const double mapErr = ((e16 - e32).norm() / e32.norm()).item<double>();
+        const double gradErr = ((g16 - g32).norm() / g32.norm()).item<double>();
+        qInfo("bf16 forward: map %.3g, first layer's gradient %.3g relative to fp32's", mapErr, gradErr);
+        QVERIFY(mapErr < 0.03 && mapErr > 0); // rounded, not skipped
+        QVERIFY(gradErr < 0.05 && gradErr > 0);
+    }
+
     void eluMatchesLibTorch()
     {
         qInfo("own ELU loops: fp32 %s, bf16 %s", fastEluFor(at::kFloat) ? "yes" : "no (LibTorch's)",

@@ -477,6 +477,7 @@ private Q_SLOTS:
             TrainConfig same = gpu;
             same.cropSize = cpu.cropSize;
             same.bf16FineChains = cpu.bf16FineChains; // quick's bf16 chains are a CPU's (quickTrainsItsFinerScales...)
+            same.bf16FineTraining = cpu.bf16FineTraining; // and its bf16 training steps
             // balanced's finer scales learn at half the rate on a CPU (coarsestScaleHasItsOwnLearningRate)
             same.lrStart = cpu.lrStart;
             same.lrEnd = cpu.lrEnd;
@@ -632,6 +633,17 @@ private Q_SLOTS:
         QVERIFY(older.find(line) != std::string::npos);
         older.erase(older.find(line), line.size());
         QVERIFY(!TrainConfig::fromText(older).bf16FineChains);
+        // The training step in bf16 too: quick on a CPU only, saved with the model, older models fp32.
+        QVERIFY(TrainConfig::preset("quick").bf16FineTraining);
+        QVERIFY(!TrainConfig::preset("quick", true).bf16FineTraining);
+        QVERIFY(!TrainConfig::preset("balanced").bf16FineTraining);
+        QVERIFY(!TrainConfig::preset("paper").bf16FineTraining);
+        QVERIFY(TrainConfig::fromText(text).bf16FineTraining);
+        std::string noStep = text;
+        const std::string stepLine = "bf16FineTraining=1\n";
+        QVERIFY(noStep.find(stepLine) != std::string::npos);
+        noStep.erase(noStep.find(stepLine), stepLine.size());
+        QVERIFY(!TrainConfig::fromText(noStep).bf16FineTraining);
 
         const at::Device cpu(at::kCPU);
         const auto bf16OnThisCpu = cpuHasBf16() ? at::kBFloat16 : at::kFloat;
@@ -650,10 +662,12 @@ private Q_SLOTS:
         {
             std::vector<std::set<at::ScalarType>> types{2};
             at::Tensor sample;
+            bool fp32Nets = true;
         };
-        auto run = [&](bool bf16FineChains, Precision p) {
+        auto run = [&](bool bf16FineChains, Precision p, bool bf16FineTraining = false) {
             TrainConfig cfg = test::tinyConfig(5);
             cfg.bf16FineChains = bf16FineChains;
+            cfg.bf16FineTraining = bf16FineTraining;
             PyramidModel m(test::patternImage(24, 20), cfg);
             Run r;
             TrainCallbacks cb;
@@ -662,6 +676,8 @@ private Q_SLOTS:
                 const test::PrecisionScope scope(p);
                 train(m, cb);
             }
+            for (int s = 0; s < m.numScales(); ++s) // whatever trained them, the nets evaluate in fp32 afterwards
+                r.fp32Nets = r.fp32Nets && m.net(s)->computeType() == at::kFloat;
             const test::PrecisionScope fp32(Precision::Fp32);
             GenerateOptions opt;
             opt.seed = 5;
@@ -678,6 +694,15 @@ private Q_SLOTS:
         QVERIFY(explicitBf16.types[0] == Types{bf16OnThisCpu} && explicitBf16.types[1] == Types{bf16OnThisCpu});
         QVERIFY(at::equal(plain.sample, explicitFp32.sample));
         QCOMPARE(at::equal(fine.sample, plain.sample), !cpuHasBf16()); // another model where bf16 ran
+        // The training step in bf16 as well: another model again where the CPU has bf16, the
+        // same where it does not (the step follows the chains), and never under an explicit fp32.
+        const Run step = run(true, Precision::Auto, true), stepFp32 = run(true, Precision::Fp32, true);
+        QCOMPARE(step.types[1], Types{bf16OnThisCpu});
+        QCOMPARE(at::equal(step.sample, fine.sample), !cpuHasBf16());
+        QVERIFY(at::equal(stepFp32.sample, explicitFp32.sample));
+        QVERIFY(at::isfinite(step.sample).all().item<bool>());
+        for (const Run *r : {&fine, &plain, &explicitFp32, &explicitBf16, &step, &stepFp32})
+            QVERIFY(r->fp32Nets);
         // After the training Auto is itself again: bf16 sampling where the CPU has it.
         QCOMPARE(chainType(cpu), bf16OnThisCpu);
         QCOMPARE(chainType(cpu, /*training=*/true), at::kFloat);
@@ -693,6 +718,7 @@ private Q_SLOTS:
             cfg.numScales = 3;
             cfg.minSize = 8;
             cfg.bf16FineChains = bf16FineChains;
+            cfg.bf16FineTraining = bf16FineChains;
             PyramidModel whole(test::patternImage(24, 20), cfg);
             train(whole);
 
