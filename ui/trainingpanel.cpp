@@ -35,8 +35,8 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     setObjectName(QStringLiteral("trainingPanel"));
     for (const QString &name : presetNames())
         m_preset->addItem(name, name);
-    m_preset->setToolTip(tr("quick: about 5 minutes for a 250-px image on two CPU cores, the image's layout with a hatching in fine "
-                            "texture; balanced: about 13 minutes, finer samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
+    m_preset->setToolTip(tr("quick: about 3 minutes for a 250-px image on two CPU cores (5 without AMX), the image's layout with a hatching in fine "
+                            "texture; balanced: about 9 minutes (13 without AMX), finer samples; paper: the reference schedule (for a GPU). On a GPU quick and balanced "
                             "train whole images: about 40 s and 100 s on an H100"));
     m_presetReset->setText(tr("Reset"));
     m_presetReset->setToolTip(tr("Put the preset's own sizes, scales, iterations and Langevin steps back"));
@@ -76,7 +76,7 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     m_precision->setObjectName(QStringLiteral("precision"));
     m_device->setObjectName(QStringLiteral("device"));
     m_precision->setToolTip(tr("Arithmetic of the Langevin chains (and a CUDA device's convolutions). "
-                               "Automatic trains in FP32 (the quick preset's scales above the coarsest with BF16 chains "
+                               "Automatic trains in FP32 (the quick preset's scales above the coarsest with BF16 chains and steps "
                                "on a CPU that computes bfloat16 natively, AVX512-BF16) and samples with TF32 on a GPU, "
                                "with BF16 chains on such a CPU, in FP32 on other CPUs. "
                                "BF16 chains also train with them; TF32 is a GPU's alone."));
