@@ -88,7 +88,7 @@ at::Tensor EnergyNetImpl::forward(const at::Tensor &x)
 {
     // bf16: the input, each normalised weight and bias cast (autograd carries the gradients
     // back to the fp32 parameters), channels-last as the chains' convolutions.
-    const bool low = m_compute != x.scalar_type() && m_compute != at::kFloat;
+    const bool low = m_compute != at::kFloat;
     at::Tensor h = low ? x.to(m_compute).contiguous(at::MemoryFormat::ChannelsLast) : x;
     const int n = layers();
     for (int i = 0; i < n; ++i) {
