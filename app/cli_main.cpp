@@ -92,9 +92,9 @@ const char *kTrainHelp =
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
     "  --window-lr F          initial learning rate at the windowed scales (0 = as --lr)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
-    "  --precision P          auto (default: fp32 training, quick's scales above the\n"
-    "                         coarsest with bf16 chains and training steps on a CPU\n"
-    "                         with AVX512-BF16;\n"
+    "  --precision P          auto (default: fp32 training; on a CPU with AVX512-BF16\n"
+    "                         quick's chains in bf16, and its training steps above the\n"
+    "                         coarsest scale;\n"
     "                         sampling with tf32 on a GPU, bf16 chains on such a CPU),\n"
     "                         fp32, tf32, or bf16 chains\n"
     "  --threads N            CPU threads (default: all cores)\n"
@@ -348,7 +348,7 @@ int cmdTrain(int argc, char **argv)
     const RgbImage image = loadImage(imagePath);
     PyramidModel model(image, cfg);
     model.to(dev);
-    const std::string onDevice = describeDevice(dev, /*training=*/true, cfg.bf16FineChains); // Auto: fp32 (quick: bf16 above the coarsest scale)
+    const std::string onDevice = describeDevice(dev, /*training=*/true, cfg.bf16FineChains, cfg.bf16CoarseChains); // Auto: fp32 (quick: bf16)
     std::cerr << "training " << imagePath << " (" << image.width << "x" << image.height << " -> "
               << model.geometry().finest.width << "x" << model.geometry().finest.height << "), preset " << cfg.presetName
               << ", " << cfg.numScales << " scales x " << cfg.iterations << " iterations on " << onDevice << '\n';

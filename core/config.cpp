@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "errors.h"
+#include "runtime.h"
 
 #include <algorithm>
 #include <cmath>
@@ -186,6 +187,7 @@ std::string TrainConfig::toText() const
       << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
       << "bf16FineChains=" << (bf16FineChains ? 1 : 0) << '\n' << "bf16FineTraining=" << (bf16FineTraining ? 1 : 0) << '\n'
+      << "bf16CoarseChains=" << (bf16CoarseChains ? 1 : 0) << '\n'
       << "seed=" << seed << '\n';
     if (!stepFactors.empty())
         s << "stepFactors=" << list(stepFactors) << '\n';
@@ -239,6 +241,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         int warm = 0; geti("warmStart", warm); c.warmStart = warm != 0;
         int bf16 = 0; geti("bf16FineChains", bf16); c.bf16FineChains = bf16 != 0; // older models: fp32
         int bf16Step = 0; geti("bf16FineTraining", bf16Step); c.bf16FineTraining = bf16Step != 0;
+        int bf16Coarse = 0; geti("bf16CoarseChains", bf16Coarse); c.bf16CoarseChains = bf16Coarse != 0;
         getl("stepFactors", c.stepFactors);
         if (kv.count("seed"))
             c.seed = std::stoull(kv["seed"]);
@@ -320,15 +323,30 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         // 288.1 s, same day); retrained so over the same fp32 coarsest scale, 32 samples
         // paired by seed, patch-SWD +0.5 +- 0.6 (colosseum) and +1.3 +- 0.8 (SIGD16 2),
         // recovery MSE 0.0771 / 0.0409 against 0.0773 / 0.0414. The coarsest scale, which
-        // sets the layout, stays fp32: whole trainings with bf16 there did not pair and
-        // ranged from better (colosseum, two seeds) to worse (SIGD16 2: 163.3 against
-        // 129.1). A GPU trains in fp32 (bf16 chains lost quality on an H100: runtime.h).
+        // sets the layout, takes bf16 chains only with the schedule below: with quick's own
+        // schedule whole trainings with bf16 there ranged from better (colosseum, two seeds)
+        // to worse (SIGD16 2: 163.3 against 129.1) on an AMD EPYC. A GPU trains in fp32
+        // (bf16 chains lost quality on an H100: runtime.h).
         c.bf16FineChains = !forGpu;
         // Their training step (the net's forward and backward) in bf16 too, parameters and Adam
         // fp32: the colosseum's scales 1-6 in 74.7 s against 106.0 s (an AMX Xeon, 2026-12-06),
         // retrained over the same coarsest scale and paired by seed, patch-SWD +0.2 +- 1.0
         // (colosseum) and -4.7 +- 1.6 (SIGD16 2) against the fp32 step.
         c.bf16FineTraining = !forGpu;
+        if (!forGpu && cpuHasBf16()) {
+            // Where the CPU computes bf16 natively (AMX, AVX512-BF16), the coarsest scale's
+            // chains too, twice as fast there, and the time they save buys balanced's coarsest
+            // schedule: 2500 iterations at 4e-4 -> 5e-5 instead of 1200 at 1e-3, in about the
+            // time of before. The layout is where quick lost most; SIGD16 1 / 2, seeds 0-2, 32
+            // samples each: patch-SWD means 96.7 / 78.7 / 113.5 and 97.5 / 73.6 / 93.2 against
+            // 147.4 / 99.8 / 129.6 and 106.4 / 126.5 / 112.0 (better with every seed); the
+            // colosseum the same (77.1 against 77.0, mean of three seeds) in 147.7 s against
+            // 159.7 s (README, How it works). A CPU without it keeps 1200 fp32 iterations at
+            // 1e-3 (2500 there would double the coarsest scale's time).
+            c.bf16CoarseChains = true;
+            c.coarseIterations = 2500;
+            c.coarseLr = 4e-4;
+        }
         return c;
     }
     if (name == "balanced") {
@@ -373,6 +391,7 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         c.recoveryBatch = 1;
         c.bf16FineChains = false; // paired, its finer scales lost with bf16 chains (+2.6 / +5.4 patch-SWD, README)
         c.bf16FineTraining = false;
+        c.bf16CoarseChains = false;
         return c;
     }
     throw InvalidArgument("unknown preset '" + name + "' (choose quick, balanced or paper)");

@@ -70,6 +70,13 @@ struct TrainConfig
      * images) in bf16, the parameters and Adam staying fp32. quick's CPU preset.
      */
     bool bf16FineTraining = false;
+    /**
+     * Under the same conditions as bf16FineChains (precision Auto, a CPU that computes
+     * bfloat16 natively), the coarsest scale's training chains in bf16 too; its training
+     * step stays fp32. quick's preset on such a CPU, where the coarsest scale then takes
+     * twice the iterations in about the time fp32 took for half of them.
+     */
+    bool bf16CoarseChains = false;
     /** Per-scale multiplier of stepSize (empty or shorter = 1): set when a diverging scale was retried with a smaller step. */
     std::vector<double> stepFactors;
 

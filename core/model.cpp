@@ -320,9 +320,15 @@ std::string PyramidModel::describe() const
     }
     s << "langevin steps: " << m_config.stepsCoarsest << " coarsest, " << m_config.stepsPerScale << " others, step "
       << m_config.stepSize << '\n';
-    if (m_config.bf16FineChains)
-        s << "training chains" << (m_config.bf16FineTraining ? " and steps" : "")
-          << ": bf16 above the coarsest scale on a CPU that computes it natively (precision auto)\n";
+    if (m_config.bf16FineChains || m_config.bf16CoarseChains) {
+        // e.g. "training in bf16 on a CPU that computes it natively (precision auto): chains at every
+        // scale, steps above the coarsest"
+        const bool fine = m_config.bf16FineChains, coarse = m_config.bf16CoarseChains;
+        const bool steps = fine && m_config.bf16FineTraining;
+        s << "training in bf16 on a CPU that computes it natively (precision auto): chains "
+          << (fine && coarse ? "at every scale" : fine ? "above the coarsest scale" : "at the coarsest scale")
+          << (steps ? ", steps above the coarsest" : "") << '\n';
+    }
     return s.str();
 }
 

@@ -249,7 +249,7 @@ at::Device parseDevice(const std::string &name)
     throw InvalidArgument("unknown device '" + name + "' (choose auto, cpu or cuda)");
 }
 
-std::string describeDevice(const at::Device &device, bool training, bool bf16FineChains)
+std::string describeDevice(const at::Device &device, bool training, bool bf16FineChains, bool bf16CoarseChains)
 {
     if (device.is_cuda()) {
         const int index = device.index() < 0 ? 0 : device.index();
@@ -261,8 +261,12 @@ std::string describeDevice(const at::Device &device, bool training, bool bf16Fin
     }
     const bool bf16 = chainType(device, training) == at::kBFloat16;
     const bool fine = training && !bf16 && autoBf16FineChains(device, bf16FineChains);
-    return "CPU (" + std::to_string(at::get_num_threads()) + " threads" +
-           (bf16 ? ", bf16 chains" : fine ? ", bf16 chains above the coarsest scale" : "") + ")";
+    const bool coarse = training && !bf16 && autoBf16FineChains(device, bf16CoarseChains);
+    const char *chains = bf16 || (fine && coarse) ? ", bf16 chains"
+                         : fine                  ? ", bf16 chains above the coarsest scale"
+                         : coarse                ? ", bf16 chains at the coarsest scale"
+                                                 : "";
+    return "CPU (" + std::to_string(at::get_num_threads()) + " threads" + chains + ")";
 }
 
 Rng::Rng(std::uint64_t seed, at::Device device)

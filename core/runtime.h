@@ -23,11 +23,13 @@ at::Device parseDevice(const std::string &name);
 /**
  * Human-readable description of the compute device, e.g. "CPU (2 threads)" or
  * "CUDA device 0 (NVIDIA H100, tf32)"; `training`: as a training computes there
- * (chainType's `training`), without setting anything; `bf16FineChains`: the
- * training's configuration (TrainConfig::bf16FineChains), e.g. "CPU (2 threads,
- * bf16 chains above the coarsest scale)".
+ * (chainType's `training`), without setting anything; `bf16FineChains` and
+ * `bf16CoarseChains`: the training's configuration (TrainConfig's flags of those
+ * names), e.g. "CPU (2 threads, bf16 chains above the coarsest scale)", or "CPU (2
+ * threads, bf16 chains)" where both are in force.
  */
-std::string describeDevice(const at::Device &device, bool training = false, bool bf16FineChains = false);
+std::string describeDevice(const at::Device &device, bool training = false, bool bf16FineChains = false,
+                           bool bf16CoarseChains = false);
 
 /**
  * Arithmetic of the chains and the GPU's convolutions:
@@ -71,9 +73,10 @@ bool cpuHasBf16();
 at::ScalarType chainType(const at::Device &device, bool training = false);
 
 /**
- * True when a training on `device` under the current precision runs the chains above its
- * coarsest scale in bf16 because its configuration asks (`bf16FineChains`): Auto, a CPU
- * with cpuHasBf16. An explicit precision decides alone.
+ * True when a training on `device` under the current precision runs chains in bf16
+ * because its configuration asks for them (`bf16FineChains`: TrainConfig's flag for the
+ * scales above the coarsest, or its bf16CoarseChains for the coarsest): Auto, a CPU with
+ * cpuHasBf16. An explicit precision decides alone.
  */
 bool autoBf16FineChains(const at::Device &device, bool bf16FineChains);
 

@@ -93,6 +93,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     // The scales above the coarsest in bf16 where the configuration asks and the CPU has it
     // (asked before the training's precision turns Auto into Fp32).
     const bool bf16Fine = autoBf16FineChains(model.device(), model.config().bf16FineChains);
+    // And the coarsest scale's chains where it asks for them too (quick on such a CPU).
+    const bool bf16Coarse = autoBf16FineChains(model.device(), model.config().bf16CoarseChains);
     TrainingPrecision trainingPrecision; // fp32 unless asked otherwise (runtime.h)
     // The chains this training recorded as CUDA graphs hold device memory: freed however it ends.
     struct ReleaseGraphs
@@ -122,7 +124,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     // Scale s's chains in that scale's precision, and its recovery chain's start: the blurred
     // coarsest image, or the previous scale's recovery enlarged.
     auto enterScale = [&](int s) {
-        trainingPrecision.setBf16Chains(bf16Fine && s > 0);
+        trainingPrecision.setBf16Chains(s > 0 ? bf16Fine : bf16Coarse);
         return s == 0 ? blurredCopy(model.real(0), cfg.recoveryDownscale)
                       : resizeImage(recPrev, geo.scales[s].height, geo.scales[s].width);
     };

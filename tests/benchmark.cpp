@@ -103,8 +103,8 @@ double peakRssMiB()
     return ru.ru_maxrss / 1024.0;
 }
 
-/** The machine and what its chains compute in; `bf16FineChains`: the configuration's (TrainConfig::bf16FineChains). */
-std::string machine(bool bf16FineChains)
+/** The machine and what its chains compute in under the configuration `cfg` (its bf16 chain flags). */
+std::string machine(const TrainConfig &cfg)
 {
     struct utsname u{};
     uname(&u);
@@ -113,8 +113,13 @@ std::string machine(bool bf16FineChains)
     if (g_dev.is_cuda()) {
         s << ", " << describeDevice(g_dev);
     } else {
+        const bool fine = autoBf16FineChains(g_dev, cfg.bf16FineChains);
+        const bool coarse = autoBf16FineChains(g_dev, cfg.bf16CoarseChains);
         s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true))
-          << (autoBf16FineChains(g_dev, bf16FineChains) ? " training (BFloat16 above the coarsest scale), " : " training, ")
+          << (fine && coarse ? " training (BFloat16 at every scale), "
+              : fine         ? " training (BFloat16 above the coarsest scale), "
+              : coarse       ? " training (BFloat16 at the coarsest scale), "
+                             : " training, ")
           << at::toString(chainType(g_dev)) << " sampling";
     }
     return s.str();
@@ -212,11 +217,11 @@ int langevinSpeed(int argc, char **argv)
     TrainConfig cfg = TrainConfig::preset(arg(argc, argv, "preset", "paper"));
     const auto geo = PyramidGeometry::compute(size, size * 3 / 4, cfg.maxSize, cfg.minSize, cfg.numScales);
     const bool graphsBefore = cudaGraphs(), graphs = g_dev.is_cuda() && graphsBefore;
-    std::cout << "Langevin steps per second (" << machine(cfg.bf16FineChains) << ", preset " << cfg.presetName << ")\n";
+    std::cout << "Langevin steps per second (" << machine(cfg) << ", preset " << cfg.presetName << ")\n";
     std::printf("%-6s %-10s %-12s %-12s %-12s%s\n", "scale", "size", "batch 1", "batch 16", "px*steps/s",
                 graphs ? "  batch 1 eager  batch 16 eager" : "");
     Json j;
-    j.str("machine", machine(cfg.bf16FineChains));
+    j.str("machine", machine(cfg));
     std::string rows = "[";
     for (size_t s = 0; s < geo.scales.size(); ++s) {
         const Size2 sz = geo.scales[s];
@@ -917,14 +922,14 @@ int trainBench(int argc, char **argv)
     std::vector<RunResult> all;
     const RunResult r = trainRuns(b.img, cfg, runs, nSamples, arg(argc, argv, "out", ""), &all, kept, intArg(argc, argv, "big", 0));
 
-    std::cout << "patchgencn-bench train " << image << "  (" << machine(cfg.bf16FineChains) << ")\n"
+    std::cout << "patchgencn-bench train " << image << "  (" << machine(cfg) << ")\n"
               << configLine(cfg) << (runs > 1 ? "; median of " + std::to_string(runs) + " runs" : "") << '\n';
     if (kept.base)
         std::cout << "scales 0.." << kept.keep - 1 << " kept from " << kept.path << '\n';
     printResult(r, geo, nSamples, kept.keep);
     std::printf("peak RSS              %8.0f MiB\n", peakRssMiB());
     Json j;
-    j.str("machine", machine(cfg.bf16FineChains));
+    j.str("machine", machine(cfg));
     j.str("image", image);
     j.str("preset", cfg.presetName);
     j.str("config", configLine(cfg));
@@ -973,7 +978,7 @@ int compareBench(int argc, char **argv)
     std::fprintf(stderr, "our schedule\n");
     const RunResult b = trainRuns(img, ours, runs, nSamples, outDir.empty() ? "" : outDir + "/ours");
 
-    std::cout << "patchgencn-bench compare " << image << "  (" << machine(ours.bf16FineChains) << ")"
+    std::cout << "patchgencn-bench compare " << image << "  (" << machine(ours) << ")"
               << (runs > 1 ? "; medians of " + std::to_string(runs) + " runs" : "") << "\n\n";
     std::printf("%-22s %14s %14s %10s\n", "", "reference", "ours", "ratio");
     for (size_t s = 0; s < a.scaleSeconds.size(); ++s)
@@ -988,7 +993,7 @@ int compareBench(int argc, char **argv)
     std::printf("%-22s %14.3f %14.3f\n", "one sample s", a.oneSample, b.oneSample);
     std::cout << "\nreference: " << configLine(ref) << "\nours:      " << configLine(ours) << '\n';
     Json j;
-    j.str("machine", machine(ours.bf16FineChains));
+    j.str("machine", machine(ours));
     j.str("image", image);
     j.str("reference_config", configLine(ref));
     j.str("our_config", configLine(ours));
@@ -1019,14 +1024,14 @@ int scoreModel(int argc, char **argv)
     std::vector<ScaleTrace> trace;
     measureQuality(model, nSamples, std::uint64_t(seed), r, arg(argc, argv, "out", ""),
                    flag(argc, argv, "per-scale") ? &trace : nullptr);
-    std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine(model.config().bf16FineChains) << ")\n" << configLine(model.config())
+    std::cout << "patchgencn-bench score " << argv[2] << "  (" << machine(model.config()) << ")\n" << configLine(model.config())
               << "; samples seeded from " << seed << '\n';
     printSampling(r);
     printQuality(r, nSamples);
     if (!trace.empty())
         printTrace(trace, nSamples);
     Json j;
-    j.str("machine", machine(model.config().bf16FineChains));
+    j.str("machine", machine(model.config()));
     j.str("model", argv[2]);
     j.str("config", configLine(model.config()));
     j.num("samples", nSamples);

@@ -381,6 +381,7 @@ private Q_SLOTS:
     void coarsestScaleHasItsOwnIterations()
     {
         TrainConfig q = TrainConfig::preset("quick");
+        q.coarseLr = 0; // the others' rate (quick sets its own where the CPU computes bf16)
         QCOMPARE(q.iterationsAt(0, false), q.coarseIterations);
         QCOMPARE(q.iterationsAt(1, false), q.iterations);
         QVERIFY(q.coarseIterations > q.iterations);
@@ -426,7 +427,9 @@ private Q_SLOTS:
         // fewer chains per iteration at the finer scales (four at the coarsest).
         const TrainConfig q = TrainConfig::preset("quick"), b = TrainConfig::preset("balanced");
         QCOMPARE(b.presetName, std::string("balanced"));
-        QVERIFY(b.iterationsAt(0, false) > q.iterationsAt(0, false));
+        // (at the coarsest scale quick's 2500 equal balanced's where quick's chains there are bf16)
+        QVERIFY(b.iterationsAt(0, false) >= q.iterationsAt(0, false));
+        QVERIFY(TrainConfig::preset("balanced", true).iterationsAt(0, false) > TrainConfig::preset("quick", true).iterationsAt(0, false));
         QVERIFY(b.iterationsAt(1, false) > q.iterationsAt(1, false));
         // The coarsest scale at the paper's 4e-4 -> 5e-5; on a CPU the finer ones at half that
         // (measured, see config.cpp), on a GPU at the paper's rate.
@@ -478,6 +481,9 @@ private Q_SLOTS:
             same.cropSize = cpu.cropSize;
             same.bf16FineChains = cpu.bf16FineChains; // quick's bf16 chains are a CPU's (quickTrainsItsFinerScales...)
             same.bf16FineTraining = cpu.bf16FineTraining; // and its bf16 training steps
+            // and, on a CPU that computes bf16, its coarsest scale's bf16 chains with balanced's coarsest schedule
+            same.bf16CoarseChains = cpu.bf16CoarseChains;
+            same.coarseIterations = cpu.coarseIterations;
             // balanced's finer scales learn at half the rate on a CPU (coarsestScaleHasItsOwnLearningRate)
             same.lrStart = cpu.lrStart;
             same.lrEnd = cpu.lrEnd;
@@ -644,6 +650,25 @@ private Q_SLOTS:
         QVERIFY(noStep.find(stepLine) != std::string::npos);
         noStep.erase(noStep.find(stepLine), stepLine.size());
         QVERIFY(!TrainConfig::fromText(noStep).bf16FineTraining);
+        // The coarsest scale's chains in bf16 too, with balanced's coarsest schedule: quick on a
+        // CPU that computes bf16 natively only (elsewhere 1200 fp32 iterations at 1e-3).
+        const TrainConfig quick = TrainConfig::preset("quick");
+        QCOMPARE(quick.bf16CoarseChains, cpuHasBf16());
+        QCOMPARE(quick.coarseIterations, cpuHasBf16() ? 2500 : 1200);
+        QCOMPARE(quick.learningRateAt(0, false, 0), cpuHasBf16() ? 4e-4 : 1e-3);
+        QVERIFY(std::abs(quick.learningRateAt(0, false, quick.coarseIterations - 1) - (cpuHasBf16() ? 5e-5 : 1.25e-4)) < 1e-9);
+        QVERIFY(!TrainConfig::preset("quick", true).bf16CoarseChains);
+        QCOMPARE(TrainConfig::preset("quick", true).coarseIterations, 1200);
+        QVERIFY(!TrainConfig::preset("balanced").bf16CoarseChains);
+        QVERIFY(!TrainConfig::preset("paper").bf16CoarseChains);
+        TrainConfig coarse = quick;
+        coarse.bf16CoarseChains = true;
+        std::string coarseText = coarse.toText();
+        QVERIFY(TrainConfig::fromText(coarseText).bf16CoarseChains);
+        const std::string coarseLine = "bf16CoarseChains=1\n";
+        QVERIFY(coarseText.find(coarseLine) != std::string::npos);
+        coarseText.erase(coarseText.find(coarseLine), coarseLine.size());
+        QVERIFY(!TrainConfig::fromText(coarseText).bf16CoarseChains); // older models: fp32 there
 
         const at::Device cpu(at::kCPU);
         const auto bf16OnThisCpu = cpuHasBf16() ? at::kBFloat16 : at::kFloat;
@@ -664,10 +689,11 @@ private Q_SLOTS:
             at::Tensor sample;
             bool fp32Nets = true;
         };
-        auto run = [&](bool bf16FineChains, Precision p, bool bf16FineTraining = false) {
+        auto run = [&](bool bf16FineChains, Precision p, bool bf16FineTraining = false, bool bf16CoarseChains = false) {
             TrainConfig cfg = test::tinyConfig(5);
             cfg.bf16FineChains = bf16FineChains;
             cfg.bf16FineTraining = bf16FineTraining;
+            cfg.bf16CoarseChains = bf16CoarseChains;
             PyramidModel m(test::patternImage(24, 20), cfg);
             Run r;
             TrainCallbacks cb;
@@ -701,7 +727,17 @@ private Q_SLOTS:
         QCOMPARE(at::equal(step.sample, fine.sample), !cpuHasBf16());
         QVERIFY(at::equal(stepFp32.sample, explicitFp32.sample));
         QVERIFY(at::isfinite(step.sample).all().item<bool>());
-        for (const Run *r : {&fine, &plain, &explicitFp32, &explicitBf16, &step, &stepFp32})
+        // The coarsest scale's chains in bf16 as well (quick on such a CPU): bf16 at both scales
+        // and another model where the CPU has it; fp32 under an explicit fp32.
+        const Run all = run(true, Precision::Auto, true, true), allFp32 = run(true, Precision::Fp32, true, true);
+        QVERIFY(all.types[0] == Types{bf16OnThisCpu} && all.types[1] == Types{bf16OnThisCpu});
+        QCOMPARE(at::equal(all.sample, step.sample), !cpuHasBf16());
+        QVERIFY(allFp32.types[0] == Types{at::kFloat} && allFp32.types[1] == Types{at::kFloat});
+        QVERIFY(at::equal(allFp32.sample, explicitFp32.sample));
+        QVERIFY(at::isfinite(all.sample).all().item<bool>());
+        const Run coarseOnly = run(false, Precision::Auto, false, true);
+        QVERIFY(coarseOnly.types[0] == Types{bf16OnThisCpu} && coarseOnly.types[1] == Types{at::kFloat});
+        for (const Run *r : {&fine, &plain, &explicitFp32, &explicitBf16, &step, &stepFp32, &all, &allFp32, &coarseOnly})
             QVERIFY(r->fp32Nets);
         // After the training Auto is itself again: bf16 sampling where the CPU has it.
         QCOMPARE(chainType(cpu), bf16OnThisCpu);
@@ -719,6 +755,7 @@ private Q_SLOTS:
             cfg.minSize = 8;
             cfg.bf16FineChains = bf16FineChains;
             cfg.bf16FineTraining = bf16FineChains;
+            cfg.bf16CoarseChains = bf16FineChains;
             PyramidModel whole(test::patternImage(24, 20), cfg);
             train(whole);
 

@@ -50,8 +50,10 @@ inline TrainConfig tinyConfig(int iterations = 40)
     c.bankSize = 4;
     c.cropSize = 0;
     c.coarseIterations = 0;
+    c.coarseLr = 0;
     c.windowLr = 0; // a few iterations at one rate everywhere
     c.bf16FineChains = false; // fp32 arithmetic unless a test asks (test_training's bf16 tests)
+    c.bf16CoarseChains = false;
     c.setIterations(iterations);
     return c;
 }

@@ -491,7 +491,8 @@ void MainWindow::createStatusBar()
         m_deviceLabel->setToolTip(cpuBf16Present() ? tr("This CPU computes bfloat16 natively: with Precision Automatic, sampling "
                                                         "and the tasks run their Langevin chains in bf16 (about twice as fast, "
                                                         "the same quality); training computes in FP32, except the quick "
-                                                        "preset's scales above the coarsest, which use bf16 chains and training steps too")
+                                                        "preset's chains, in bf16 at every scale, and its training steps above "
+                                                        "the coarsest scale")
                                                    : tr("Training and sampling compute in FP32 on the CPU"));
     }
     // Transient messages (saved, exported...) fall back to the job's state when they time out.

@@ -76,8 +76,8 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     m_precision->setObjectName(QStringLiteral("precision"));
     m_device->setObjectName(QStringLiteral("device"));
     m_precision->setToolTip(tr("Arithmetic of the Langevin chains (and a CUDA device's convolutions). "
-                               "Automatic trains in FP32 (the quick preset's scales above the coarsest with BF16 chains and steps "
-                               "on a CPU that computes bfloat16 natively, AVX512-BF16) and samples with TF32 on a GPU, "
+                               "Automatic trains in FP32 (the quick preset with BF16 chains, and BF16 steps above the coarsest "
+                               "scale, on a CPU that computes bfloat16 natively, AVX512-BF16) and samples with TF32 on a GPU, "
                                "with BF16 chains on such a CPU, in FP32 on other CPUs. "
                                "BF16 chains also train with them; TF32 is a GPU's alone."));
     // Measured (README, Whole images on a GPU): whole images sample better (quick on the colosseum,
