@@ -18,7 +18,9 @@
 //   patchgencn-bench compare IMAGE [same options]
 //       side by side on the same image and settings: the reference schedule
 //       (whole images, every coarser chain re-run every iteration) and ours (the
-//       preset's bank of coarse samples, and its windows on the CPU); times, quality and ratio.
+//       preset's bank of coarse samples, and its windows on the CPU); times, quality and ratio,
+//       and the patch-SWD difference of their samples paired by seed (the coarsest scale
+//       trains alike in both, so the same seeds draw the same compositions).
 //   Every mode takes --threads N (default: every core), --device auto|cpu|cuda
 //   (default auto) and --precision auto|fp32|tf32|bf16 (default auto: fp32 while
 //   training; while sampling tf32 on a GPU, bf16 chains on an AVX512-BF16 CPU).
@@ -974,9 +976,22 @@ int compareBench(int argc, char **argv)
     const RgbImage &img = setup.img;
     const auto &geo = setup.geo;
     std::fprintf(stderr, "reference schedule\n");
-    const RunResult a = trainRuns(img, ref, runs, nSamples, outDir.empty() ? "" : outDir + "/reference");
+    std::vector<RunResult> aRuns, bRuns;
+    const RunResult a = trainRuns(img, ref, runs, nSamples, outDir.empty() ? "" : outDir + "/reference", &aRuns);
     std::fprintf(stderr, "our schedule\n");
-    const RunResult b = trainRuns(img, ours, runs, nSamples, outDir.empty() ? "" : outDir + "/ours");
+    const RunResult b = trainRuns(img, ours, runs, nSamples, outDir.empty() ? "" : outDir + "/ours", &bRuns);
+    // The coarsest scale trains alike in both (no bank, no windows there; the same seed), so
+    // each run's samples pair seed by seed: ours minus the reference's, over every run's pairs.
+    std::vector<double> diffs;
+    for (size_t k = 0; k < aRuns.size() && k < bRuns.size(); ++k)
+        for (size_t i = 0; i < aRuns[k].swds.size() && i < bRuns[k].swds.size(); ++i)
+            diffs.push_back(bRuns[k].swds[i] - aRuns[k].swds[i]);
+    const double diffMean = mean(diffs);
+    double sq = 0;
+    for (double d : diffs)
+        sq += (d - diffMean) * (d - diffMean);
+    const double diffSe = diffs.size() > 1 ? std::sqrt(sq / double(diffs.size() - 1) / double(diffs.size())) : 0.0;
+    const auto better = std::count_if(diffs.begin(), diffs.end(), [](double d) { return d < 0; });
 
     std::cout << "patchgencn-bench compare " << image << "  (" << machine(ours) << ")"
               << (runs > 1 ? "; medians of " + std::to_string(runs) + " runs" : "") << "\n\n";
@@ -987,6 +1002,9 @@ int compareBench(int argc, char **argv)
     std::printf("%-22s %14.1f %14.1f %9.2fx\n", "training total s", a.trainSeconds, b.trainSeconds,
                 a.trainSeconds / std::max(1e-9, b.trainSeconds));
     std::printf("%-22s %14.1f %14.1f %9.2f\n", "patch-SWD (median)", a.swd, b.swd, b.swd / std::max(1e-9, a.swd));
+    std::printf("%-22s %14.1f %14.1f\n", "patch-SWD (mean)", a.swdMean, b.swdMean);
+    std::printf("%-22s %14s %+14.1f   +- %.1f, %lld of %zu samples better (paired by seed)\n", "ours - reference", "", diffMean,
+                diffSe, static_cast<long long>(better), diffs.size());
     std::printf("%-22s %14.3f %14.3f\n", "diversity", a.diversity, b.diversity);
     std::printf("%-22s %14.1f %14.1f\n", "enlargement grid", a.grid, b.grid);
     std::printf("%-22s %14.4f %14.4f\n", "recovery MSE", a.recoveryMse, b.recoveryMse);
@@ -1002,6 +1020,10 @@ int compareBench(int argc, char **argv)
     j.raw("ours", resultJson(b));
     j.num("speedup", a.trainSeconds / std::max(1e-9, b.trainSeconds));
     j.num("swd_ratio", b.swd / std::max(1e-9, a.swd));
+    j.num("swd_paired_difference", diffMean); // ours minus the reference's, samples paired by seed
+    j.num("swd_paired_se", diffSe);
+    j.num("swd_paired_better", double(better));
+    j.num("swd_pairs", double(diffs.size()));
     j.num("peak_rss_mib", peakRssMiB());
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
