@@ -325,8 +325,7 @@ std::string PyramidModel::describe() const
         // scale, steps above the coarsest"
         const bool fine = m_config.bf16FineChains, coarse = m_config.bf16CoarseChains;
         const bool steps = fine && m_config.bf16FineTraining;
-        s << "training in bf16 on a CPU that computes it natively (precision auto): chains "
-          << (fine && coarse ? "at every scale" : fine ? "above the coarsest scale" : "at the coarsest scale")
+        s << "training in bf16 on a CPU that computes it natively (precision auto): chains " << bf16ChainScales(fine, coarse)
           << (steps ? ", steps above the coarsest" : "") << '\n';
     }
     return s.str();

@@ -262,11 +262,16 @@ std::string describeDevice(const at::Device &device, bool training, bool bf16Fin
     const bool bf16 = chainType(device, training) == at::kBFloat16;
     const bool fine = training && !bf16 && autoBf16FineChains(device, bf16FineChains);
     const bool coarse = training && !bf16 && autoBf16FineChains(device, bf16CoarseChains);
-    const char *chains = bf16 || (fine && coarse) ? ", bf16 chains"
-                         : fine                  ? ", bf16 chains above the coarsest scale"
-                         : coarse                ? ", bf16 chains at the coarsest scale"
-                                                 : "";
+    // Every chain in bf16 reads "bf16 chains"; some of them name where.
+    const std::string chains = bf16 || (fine && coarse) ? ", bf16 chains"
+                               : fine || coarse        ? std::string(", bf16 chains ") + bf16ChainScales(fine, coarse)
+                                                       : std::string();
     return "CPU (" + std::to_string(at::get_num_threads()) + " threads" + chains + ")";
+}
+
+const char *bf16ChainScales(bool fine, bool coarse)
+{
+    return fine && coarse ? "at every scale" : fine ? "above the coarsest scale" : coarse ? "at the coarsest scale" : "";
 }
 
 Rng::Rng(std::uint64_t seed, at::Device device)

@@ -80,6 +80,13 @@ at::ScalarType chainType(const at::Device &device, bool training = false);
  */
 bool autoBf16FineChains(const at::Device &device, bool bf16FineChains);
 
+/**
+ * Where a training's bf16 chains are, in words, from its two flags (the scales above the
+ * coarsest, the coarsest): "at every scale", "above the coarsest scale", "at the coarsest
+ * scale", or "" for neither. The CLI's training line, the benchmark's header and `info` say it.
+ */
+const char *bf16ChainScales(bool fine, bool coarse);
+
 /** While alive, a training's precision: Auto becomes Fp32; restores the previous setting. */
 class TrainingPrecision
 {

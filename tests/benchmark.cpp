@@ -117,11 +117,8 @@ std::string machine(const TrainConfig &cfg)
     } else {
         const bool fine = autoBf16FineChains(g_dev, cfg.bf16FineChains);
         const bool coarse = autoBf16FineChains(g_dev, cfg.bf16CoarseChains);
-        s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true))
-          << (fine && coarse ? " training (BFloat16 at every scale), "
-              : fine         ? " training (BFloat16 above the coarsest scale), "
-              : coarse       ? " training (BFloat16 at the coarsest scale), "
-                             : " training, ")
+        s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true)) << " training"
+          << (fine || coarse ? std::string(" (BFloat16 ") + bf16ChainScales(fine, coarse) + ")" : std::string()) << ", "
           << at::toString(chainType(g_dev)) << " sampling";
     }
     return s.str();
@@ -192,6 +189,16 @@ double median(std::vector<double> v)
 double mean(const std::vector<double> &v)
 {
     return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
+/** The standard error of v's mean `m` (0 for fewer than two values). */
+double standardError(const std::vector<double> &v, double m)
+{
+    const double n = double(v.size());
+    double sq = 0;
+    for (double x : v)
+        sq += (x - m) * (x - m);
+    return n > 1 ? std::sqrt(sq / (n - 1) / n) : 0.0;
 }
 
 struct Json
@@ -508,13 +515,9 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     for (size_t i = 0; i < xs.size(); ++i)
         r.swds.push_back(patchSwd(xs[i], real, {}, &levels[i]));
     r.swdLevels = meanPerLevel(levels);
-    const double n = double(r.swds.size());
     r.swd = median(r.swds);
     r.swdMean = mean(r.swds);
-    double sq = 0;
-    for (double v : r.swds)
-        sq += (v - r.swdMean) * (v - r.swdMean);
-    r.swdSe = n > 1 ? std::sqrt(sq / (n - 1) / n) : 0.0;
+    r.swdSe = standardError(r.swds, r.swdMean);
     r.diversity = diversity(xs, real);
     // The hatching that patch-SWD barely sees: the last enlargement's phase cycle in the samples' rows and columns.
     const auto &scales = model.geometry().scales;
@@ -986,11 +989,7 @@ int compareBench(int argc, char **argv)
     for (size_t k = 0; k < aRuns.size() && k < bRuns.size(); ++k)
         for (size_t i = 0; i < aRuns[k].swds.size() && i < bRuns[k].swds.size(); ++i)
             diffs.push_back(bRuns[k].swds[i] - aRuns[k].swds[i]);
-    const double diffMean = mean(diffs);
-    double sq = 0;
-    for (double d : diffs)
-        sq += (d - diffMean) * (d - diffMean);
-    const double diffSe = diffs.size() > 1 ? std::sqrt(sq / double(diffs.size() - 1) / double(diffs.size())) : 0.0;
+    const double diffMean = mean(diffs), diffSe = standardError(diffs, diffMean);
     const auto better = std::count_if(diffs.begin(), diffs.end(), [](double d) { return d < 0; });
 
     std::cout << "patchgencn-bench compare " << image << "  (" << machine(ours) << ")"
