@@ -41,10 +41,20 @@
 //       enlarged coarser sample) and end against that scale's real image.
 //   patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
 //       patch-SWD of every FAKE_DIR/<stem>.* against REAL_DIR/<stem>.* (e.g. sigd16).
+//   patchgencn-bench suite REAL_DIR --out DIR [--against NAME=DIR ...] [--only STEM,...]
+//                    [train's options]
+//       trains on every image of REAL_DIR and sets its samples' mean patch-SWD beside
+//       each --against folder's sample of the same image (e.g. sigd16's singan and gpnn),
+//       scored by the same code: a row per image with the ratios, then the set's means,
+//       the median ratio and how many images are within 1.5x. Each image's figures are
+//       kept as DIR/<stem>.result (its samples and model in DIR/<stem>/); a later run with
+//       the same settings reuses them, so a suite resumes, and --only (train just these)
+//       splits one between processes (e.g. two at --threads 1) over the same DIR.
 //
 // The timing modes build with LibTorch alone; file modes need the image library.
 #include "config.h"
 #include "errors.h"
+#include "fileutil.h"
 #include "energynet.h"
 #include "generator.h"
 #include "langevin.h"
@@ -74,6 +84,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <sys/resource.h>
@@ -1070,13 +1081,272 @@ int scoreModel(int argc, char **argv)
 }
 
 #ifdef PATCHGENCN_HAVE_IMAGEIO
+/** a < b with numbers in names ordered by value where the lengths differ ("2" before "10"), as sigd16's are. */
+bool naturalLess(const std::string &a, const std::string &b)
+{
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+/** patch-SWD of the image file `fakePath` against the real image file, at the fake's resolution (as published samples are). */
+double scoreFile(const std::string &fakePath, const std::string &realPath, std::vector<double> *levels)
+{
+    const at::Tensor fake = imageToTensor(loadImage(fakePath));
+    const at::Tensor real = imageToTensor(loadImage(realPath));
+    return patchSwd(fake, resizeImage(real, fake.size(2), fake.size(3)), {}, levels);
+}
+
+/** Every image of `dir` by stem (the first of a stem's files in directory order). */
+std::map<std::string, std::string> imagesByStem(const std::string &dir)
+{
+    if (!fs::is_directory(dir))
+        throw std::runtime_error("'" + dir + "' is not a folder");
+    std::map<std::string, std::string> out;
+    for (const auto &e : fs::directory_iterator(dir))
+        if (e.is_regular_file() && isSupportedImageExtension(e.path().string()))
+            out.emplace(e.path().stem().string(), e.path().string());
+    return out;
+}
+
+/** One image of `suite`: our model's figures (from this run or an earlier one's record) and each reference's score. */
+struct SuiteRow
+{
+    std::string name;
+    bool trained = false; ///< a record for these settings exists (this run's or an earlier one's)
+    double mean = 0, se = 0, med = 0, diversity = 0, recoveryMse = 0, trainSeconds = 0;
+    std::vector<double> levels;
+    std::map<std::string, double> refs; ///< reference name -> its sample's patch-SWD (absent: no file)
+};
+
+/** What a suite record must match to be reused: every training setting and the sampling. */
+std::string suiteSettings(const TrainConfig &cfg, int runs, int nSamples)
+{
+    std::string s = cfg.toText();
+    std::replace(s.begin(), s.end(), '\n', ';');
+    return s + "runs=" + std::to_string(runs) + ";samples=" + std::to_string(nSamples);
+}
+
+/** Reads DIR/<stem>.result into `row` when it was written under `settings`; false otherwise (absent, other settings, damaged). */
+bool readSuiteRecord(const std::string &path, const std::string &settings, SuiteRow &row)
+{
+    std::ifstream in(path);
+    if (!in)
+        return false;
+    std::map<std::string, std::string> kv;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto eq = line.find('=');
+        if (eq != std::string::npos)
+            kv[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    if (kv["settings"] != settings)
+        return false;
+    try {
+        row.mean = std::stod(kv.at("swd_mean"));
+        row.se = std::stod(kv.at("swd_mean_se"));
+        row.med = std::stod(kv.at("swd_median"));
+        row.diversity = std::stod(kv.at("diversity"));
+        row.recoveryMse = std::stod(kv.at("recovery_mse"));
+        row.trainSeconds = std::stod(kv.at("train_seconds"));
+        row.levels.clear();
+        std::istringstream ls(kv.at("swd_levels_mean"));
+        std::string item;
+        while (std::getline(ls, item, ','))
+            row.levels.push_back(std::stod(item));
+    } catch (const std::exception &) {
+        return false; // damaged: trained again
+    }
+    row.trained = true;
+    return true;
+}
+
+void writeSuiteRecord(const std::string &path, const std::string &settings, const TrainConfig &cfg, const SuiteRow &row)
+{
+    std::ostringstream s;
+    s.precision(17); // read back, the figures print as this run's did
+    s << "settings=" << settings << "\nmachine=" << machine(cfg) << "\nswd_mean=" << row.mean
+      << "\nswd_mean_se=" << row.se << "\nswd_median=" << row.med << "\ndiversity=" << row.diversity
+      << "\nrecovery_mse=" << row.recoveryMse << "\ntrain_seconds=" << row.trainSeconds << "\nswd_levels_mean=";
+    for (size_t i = 0; i < row.levels.size(); ++i)
+        s << (i ? "," : "") << row.levels[i];
+    s << '\n';
+    const std::string text = s.str();
+    writeFileAtomic(path, text.data(), text.size());
+}
+
+/**
+ * suite REAL_DIR --out DIR [--against NAME=DIR ...] [--only a,b,...] [train options]:
+ * trains the preset on every image of REAL_DIR and sets its samples' patch-SWD beside
+ * each reference folder's sample of the same image (sigd16's SinGAN and GPNN outputs),
+ * scored by the same code, with the ratios. Each image's figures are kept as
+ * DIR/<stem>.result (samples and model under DIR/<stem>/): a later run with the same
+ * settings reuses them, so a suite can be split (--only) between processes or resumed.
+ */
+int suiteBench(int argc, char **argv)
+{
+    const std::string outDir = arg(argc, argv, "out", "");
+    if (argc < 3 || std::string(argv[2]).rfind("--", 0) == 0 || outDir.empty())
+        throw std::runtime_error("suite needs REAL_DIR and --out DIR");
+    const std::string realDir = argv[2];
+    const TrainConfig cfg = configFromArgs(argc, argv);
+    const int nSamples = intArg(argc, argv, "samples", 32);
+    if (nSamples < 2)
+        throw std::runtime_error("--samples must be at least 2");
+    const int runs = std::max(1, intArg(argc, argv, "runs", 1));
+    const auto reals = imagesByStem(realDir);
+    if (reals.empty())
+        throw std::runtime_error("no images in '" + realDir + "'");
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> against;
+    for (const auto &a : args(argc, argv, "against")) {
+        const auto eq = a.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw std::runtime_error("--against needs NAME=DIR (got '" + a + "')");
+        against.emplace_back(a.substr(0, eq), imagesByStem(a.substr(eq + 1)));
+    }
+    std::set<std::string> only;
+    {
+        std::istringstream ls(arg(argc, argv, "only", ""));
+        std::string item;
+        while (std::getline(ls, item, ','))
+            if (!item.empty()) {
+                if (!reals.count(item))
+                    throw std::runtime_error("--only: no image '" + item + "' in '" + realDir + "'");
+                only.insert(item);
+            }
+    }
+    std::vector<std::string> names;
+    for (const auto &r : reals)
+        names.push_back(r.first);
+    std::sort(names.begin(), names.end(), naturalLess);
+    fs::create_directories(outDir);
+    const std::string settings = suiteSettings(cfg, runs, nSamples);
+
+    std::vector<SuiteRow> rows;
+    for (const auto &name : names) {
+        SuiteRow row;
+        row.name = name;
+        const std::string record = outDir + "/" + name + ".result";
+        if (readSuiteRecord(record, settings, row)) {
+            std::fprintf(stderr, "%s: figures of an earlier run (%s)\n", name.c_str(), record.c_str());
+        } else if (only.empty() || only.count(name)) {
+            std::fprintf(stderr, "%s: training\n", name.c_str());
+            const RunResult r = trainRuns(readImage(reals.at(name)), cfg, runs, nSamples, outDir + "/" + name);
+            row.trained = true;
+            row.mean = r.swdMean;
+            row.se = r.swdSe;
+            row.med = r.swd;
+            row.diversity = r.diversity;
+            row.recoveryMse = r.recoveryMse;
+            row.trainSeconds = r.trainSeconds;
+            row.levels = r.swdLevels;
+            writeSuiteRecord(record, settings, cfg, row);
+        }
+        for (const auto &[refName, files] : against)
+            if (files.count(name))
+                row.refs[refName] = scoreFile(files.at(name), reals.at(name), nullptr);
+        rows.push_back(std::move(row));
+    }
+
+    std::cout << "patchgencn-bench suite " << realDir << "  (" << machine(cfg) << ")\n"
+              << configLine(cfg) << "; " << nSamples << " samples" << (runs > 1 ? ", medians of " + std::to_string(runs) + " runs" : "")
+              << "\n\n";
+    std::printf("%-10s %18s %9s", "image", "ours (mean +- se)", "train s");
+    for (const auto &a : against)
+        std::printf(" %10s %7s", a.first.c_str(), "ratio");
+    std::printf("\n");
+    Json j;
+    j.str("machine", machine(cfg));
+    j.str("real_dir", realDir);
+    j.str("config", configLine(cfg));
+    j.num("samples", nSamples);
+    j.num("runs", runs);
+    std::string imagesJson = "{";
+    std::vector<double> ours;
+    for (const auto &row : rows) {
+        if (row.trained)
+            std::printf("%-10s %10.1f +- %5.1f %9.1f", row.name.c_str(), row.mean, row.se, row.trainSeconds);
+        else
+            std::printf("%-10s %18s %9s", row.name.c_str(), "not trained", "-");
+        for (const auto &a : against) {
+            const auto it = row.refs.find(a.first);
+            if (it == row.refs.end())
+                std::printf(" %10s %7s", "-", "-");
+            else if (!row.trained || it->second <= 1e-9)
+                std::printf(" %10.1f %7s", it->second, "-");
+            else
+                std::printf(" %10.1f %6.2fx", it->second, row.mean / it->second);
+        }
+        std::printf("\n");
+        imagesJson += (imagesJson.size() > 1 ? "," : "") + std::string("\"") + row.name + "\":{";
+        std::ostringstream s;
+        if (row.trained)
+            s << "\"swd_mean\":" << row.mean << ",\"swd_mean_se\":" << row.se << ",\"swd_median\":" << row.med
+              << ",\"swd_levels_mean\":" << jsonList(row.levels) << ",\"diversity\":" << row.diversity
+              << ",\"recovery_mse\":" << row.recoveryMse << ",\"train_seconds\":" << row.trainSeconds << ',';
+        s << "\"references\":{";
+        bool first = true;
+        for (const auto &[refName, v] : row.refs) {
+            s << (first ? "" : ",") << '"' << refName << "\":" << v;
+            first = false;
+        }
+        imagesJson += s.str() + "}}";
+        if (row.trained)
+            ours.push_back(row.mean);
+    }
+    j.raw("images", imagesJson + "}");
+    // The set: means over the images trained, and per image ours / the reference's.
+    const double oursMean = mean(ours);
+    std::printf("%-10s %10.1f %7s %9s", "mean", oursMean, "", "");
+    std::string summary = "{";
+    std::vector<std::string> ratioLines;
+    for (const auto &a : against) {
+        std::vector<double> refs, oursWith, ratios; // over the images with both
+        for (const auto &row : rows) {
+            const auto it = row.refs.find(a.first);
+            if (row.trained && it != row.refs.end()) {
+                refs.push_back(it->second);
+                oursWith.push_back(row.mean);
+                if (it->second > 1e-9)
+                    ratios.push_back(row.mean / it->second);
+            }
+        }
+        const double refMean = mean(refs);
+        if (refs.empty() || refMean <= 1e-9)
+            std::printf(" %10s %7s", refs.empty() ? "-" : "0.0", "-");
+        else
+            std::printf(" %10.1f %6.2fx", refMean, mean(oursWith) / refMean);
+        const auto within = std::count_if(ratios.begin(), ratios.end(), [](double r) { return r <= 1.5; });
+        const auto atOrBelow = std::count_if(ratios.begin(), ratios.end(), [](double r) { return r <= 1.0; });
+        char line[256];
+        if (refs.empty())
+            std::snprintf(line, sizeof line, "against %s: no image with both scores", a.first.c_str());
+        else if (ratios.empty())
+            std::snprintf(line, sizeof line, "against %s: no ratio, its samples score 0 (the real images themselves?)", a.first.c_str());
+        else
+            std::snprintf(line, sizeof line, "against %s: median ratio %.2fx; %lld of %zu images within 1.5x, %lld at or below",
+                          a.first.c_str(), median(ratios), static_cast<long long>(within), ratios.size(),
+                          static_cast<long long>(atOrBelow));
+        ratioLines.push_back(line);
+        std::ostringstream s;
+        s << (summary.size() > 1 ? "," : "") << '"' << a.first << "\":{\"images\":" << refs.size() << ",\"mean\":" << refMean
+          << ",\"ratios\":" << jsonList(ratios) << ",\"median_ratio\":" << median(ratios) << ",\"within_1_5\":" << within
+          << ",\"at_or_below\":" << atOrBelow << '}';
+        summary += s.str();
+    }
+    std::printf("\n");
+    for (const auto &l : ratioLines)
+        std::printf("%s\n", l.c_str());
+    j.num("ours_mean", oursMean);
+    j.num("images_trained", double(ours.size()));
+    j.raw("against", summary + "}");
+    writeJson(arg(argc, argv, "json", ""), j);
+    return 0;
+}
+
 int swdFolders(int argc, char **argv)
 {
     if (argc < 4)
         throw std::runtime_error("swd needs REAL_DIR FAKE_DIR");
-    std::map<std::string, std::string> reals;
-    for (const auto &e : fs::directory_iterator(argv[2]))
-        reals[e.path().stem().string()] = e.path().string();
+    const auto reals = imagesByStem(argv[2]);
     struct Row
     {
         std::string name;
@@ -1088,17 +1358,11 @@ int swdFolders(int argc, char **argv)
         const auto it = reals.find(e.path().stem().string());
         if (it == reals.end() || !isSupportedImageExtension(e.path().string()))
             continue;
-        at::Tensor fake = imageToTensor(loadImage(e.path().string()));
-        at::Tensor real = imageToTensor(loadImage(it->second));
-        // Score at the fake's resolution, as the published samples are.
-        real = resizeImage(real, fake.size(2), fake.size(3));
         Row r{it->first, 0.0, {}};
-        r.swd = patchSwd(fake, real, {}, &r.levels);
+        r.swd = scoreFile(e.path().string(), it->second, &r.levels);
         rows.push_back(std::move(r));
     }
-    std::sort(rows.begin(), rows.end(), [](auto &a, auto &b) {
-        return a.name.size() != b.name.size() ? a.name.size() < b.name.size() : a.name < b.name;
-    });
+    std::sort(rows.begin(), rows.end(), [](auto &a, auto &b) { return naturalLess(a.name, b.name); });
     // The levels say which band differs: fine texture (level 0) or colours and layout (the last).
     std::printf("%-12s %8s   per level: fine ... low-pass\n", "image", "patch-SWD");
     std::vector<double> v;
@@ -1193,6 +1457,8 @@ int main(int argc, char **argv)
 #ifdef PATCHGENCN_HAVE_IMAGEIO
         if (mode == "swd")
             return swdFolders(argc, argv);
+        if (mode == "suite")
+            return suiteBench(argc, argv);
         if (mode == "pack")
             return packImages(argc, argv);
         if (mode == "unpack")
@@ -1202,6 +1468,6 @@ int main(int argc, char **argv)
         std::cerr << "patchgencn-bench: " << e.what() << '\n';
         return 1;
     }
-    std::cerr << "usage: patchgencn-bench langevin|train|compare|score|swd|pack|unpack ... (see the comment at the top of tests/benchmark.cpp)\n";
+    std::cerr << "usage: patchgencn-bench langevin|train|compare|score|swd|suite|pack|unpack ... (see the comment at the top of tests/benchmark.cpp)\n";
     return 2;
 }
