@@ -1115,6 +1115,15 @@ struct SuiteRow
     double mean = 0, se = 0, med = 0, diversity = 0, recoveryMse = 0, trainSeconds = 0;
     std::vector<double> levels;
     std::map<std::string, double> refs; ///< reference name -> its sample's patch-SWD (absent: no file)
+
+    /** The figures of a training just run. */
+    void take(const RunResult &r)
+    {
+        trained = true;
+        mean = r.swdMean, se = r.swdSe, med = r.swd, diversity = r.diversity, recoveryMse = r.recoveryMse;
+        trainSeconds = r.trainSeconds;
+        levels = r.swdLevels;
+    }
 };
 
 /** What a suite record must match to be reused: every training setting and the sampling. */
@@ -1229,15 +1238,7 @@ int suiteBench(int argc, char **argv)
             std::fprintf(stderr, "%s: figures of an earlier run (%s)\n", name.c_str(), record.c_str());
         } else if (only.empty() || only.count(name)) {
             std::fprintf(stderr, "%s: training\n", name.c_str());
-            const RunResult r = trainRuns(readImage(reals.at(name)), cfg, runs, nSamples, outDir + "/" + name);
-            row.trained = true;
-            row.mean = r.swdMean;
-            row.se = r.swdSe;
-            row.med = r.swd;
-            row.diversity = r.diversity;
-            row.recoveryMse = r.recoveryMse;
-            row.trainSeconds = r.trainSeconds;
-            row.levels = r.swdLevels;
+            row.take(trainRuns(readImage(reals.at(name)), cfg, runs, nSamples, outDir + "/" + name));
             writeSuiteRecord(record, settings, cfg, row);
         }
         for (const auto &[refName, files] : against)
