@@ -1250,7 +1250,7 @@ int suiteBench(int argc, char **argv)
     std::cout << "patchgencn-bench suite " << realDir << "  (" << machine(cfg) << ")\n"
               << configLine(cfg) << "; " << nSamples << " samples" << (runs > 1 ? ", medians of " + std::to_string(runs) + " runs" : "")
               << "\n\n";
-    std::printf("%-10s %18s %9s", "image", "ours (mean +- se)", "train s");
+    std::printf("%-10s %18s %9s %9s", "image", "ours (mean +- se)", "diversity", "train s");
     for (const auto &a : against)
         std::printf(" %10s %7s", a.first.c_str(), "ratio");
     std::printf("\n");
@@ -1264,9 +1264,9 @@ int suiteBench(int argc, char **argv)
     std::vector<double> ours;
     for (const auto &row : rows) {
         if (row.trained)
-            std::printf("%-10s %10.1f +- %5.1f %9.1f", row.name.c_str(), row.mean, row.se, row.trainSeconds);
+            std::printf("%-10s %10.1f +- %5.1f %9.2f %9.1f", row.name.c_str(), row.mean, row.se, row.diversity, row.trainSeconds);
         else
-            std::printf("%-10s %18s %9s", row.name.c_str(), "not trained", "-");
+            std::printf("%-10s %18s %9s %9s", row.name.c_str(), "not trained", "-", "-");
         for (const auto &a : against) {
             const auto it = row.refs.find(a.first);
             if (it == row.refs.end())
@@ -1296,7 +1296,15 @@ int suiteBench(int argc, char **argv)
     j.raw("images", imagesJson + "}");
     // The set: means over the images trained, and per image ours / the reference's.
     const double oursMean = mean(ours);
-    std::printf("%-10s %10.1f %7s %9s", "mean", oursMean, "", "");
+    std::vector<double> diversities;
+    std::string leastDiverse;
+    for (const auto &row : rows)
+        if (row.trained) {
+            if (diversities.empty() || row.diversity < *std::min_element(diversities.begin(), diversities.end()))
+                leastDiverse = row.name;
+            diversities.push_back(row.diversity);
+        }
+    std::printf("%-10s %10.1f %7s %9.2f %9s", "mean", oursMean, "", mean(diversities), "");
     std::string summary = "{";
     std::vector<std::string> ratioLines;
     for (const auto &a : against) {
@@ -1334,9 +1342,13 @@ int suiteBench(int argc, char **argv)
         summary += s.str();
     }
     std::printf("\n");
+    if (!diversities.empty())
+        std::printf("diversity: lowest %.2f (%s)\n", *std::min_element(diversities.begin(), diversities.end()),
+                    leastDiverse.c_str());
     for (const auto &l : ratioLines)
         std::printf("%s\n", l.c_str());
     j.num("ours_mean", oursMean);
+    j.num("diversity_mean", mean(diversities));
     j.num("images_trained", double(ours.size()));
     j.raw("against", summary + "}");
     writeJson(arg(argc, argv, "json", ""), j);
