@@ -132,9 +132,9 @@ void TrainingPrecision::setBf16Chains(bool on)
     }
 }
 
-bool autoBf16FineChains(const at::Device &device, bool bf16FineChains)
+bool autoBf16Chains(const at::Device &device, bool asked)
 {
-    return bf16FineChains && !device.is_cuda() && g_precision.load() == Precision::Auto && cpuHasBf16();
+    return asked && !device.is_cuda() && g_precision.load() == Precision::Auto && cpuHasBf16();
 }
 
 TrainingPrecision::~TrainingPrecision()
@@ -260,8 +260,8 @@ std::string describeDevice(const at::Device &device, bool training, bool bf16Fin
         return name;
     }
     const bool bf16 = chainType(device, training) == at::kBFloat16;
-    const bool fine = training && !bf16 && autoBf16FineChains(device, bf16FineChains);
-    const bool coarse = training && !bf16 && autoBf16FineChains(device, bf16CoarseChains);
+    const bool fine = training && !bf16 && autoBf16Chains(device, bf16FineChains);
+    const bool coarse = training && !bf16 && autoBf16Chains(device, bf16CoarseChains);
     // Every chain in bf16 reads "bf16 chains"; some of them name where.
     const std::string chains = bf16 || (fine && coarse) ? ", bf16 chains"
                                : fine || coarse        ? std::string(", bf16 chains ") + bf16ChainScales(fine, coarse)

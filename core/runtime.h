@@ -74,11 +74,11 @@ at::ScalarType chainType(const at::Device &device, bool training = false);
 
 /**
  * True when a training on `device` under the current precision runs chains in bf16
- * because its configuration asks for them (`bf16FineChains`: TrainConfig's flag for the
+ * because its configuration asks for them (`asked`: TrainConfig's bf16FineChains for the
  * scales above the coarsest, or its bf16CoarseChains for the coarsest): Auto, a CPU with
  * cpuHasBf16. An explicit precision decides alone.
  */
-bool autoBf16FineChains(const at::Device &device, bool bf16FineChains);
+bool autoBf16Chains(const at::Device &device, bool asked);
 
 /**
  * Where a training's bf16 chains are, in words, from its two flags (the scales above the
@@ -95,7 +95,7 @@ public:
     ~TrainingPrecision();
     /**
      * Under Auto, the chains from now on in bf16 (`on`) or fp32: for the scales
-     * TrainConfig::bf16FineChains names (autoBf16FineChains). No effect otherwise.
+     * TrainConfig's bf16FineChains and bf16CoarseChains name (autoBf16Chains). No effect otherwise.
      */
     void setBf16Chains(bool on);
     TrainingPrecision(const TrainingPrecision &) = delete;

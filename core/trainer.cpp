@@ -92,9 +92,9 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     initRuntime();
     // The scales above the coarsest in bf16 where the configuration asks and the CPU has it
     // (asked before the training's precision turns Auto into Fp32).
-    const bool bf16Fine = autoBf16FineChains(model.device(), model.config().bf16FineChains);
+    const bool bf16Fine = autoBf16Chains(model.device(), model.config().bf16FineChains);
     // And the coarsest scale's chains where it asks for them too (quick on such a CPU).
-    const bool bf16Coarse = autoBf16FineChains(model.device(), model.config().bf16CoarseChains);
+    const bool bf16Coarse = autoBf16Chains(model.device(), model.config().bf16CoarseChains);
     TrainingPrecision trainingPrecision; // fp32 unless asked otherwise (runtime.h)
     // The chains this training recorded as CUDA graphs hold device memory: freed however it ends.
     struct ReleaseGraphs

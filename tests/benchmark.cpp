@@ -126,8 +126,8 @@ std::string machine(const TrainConfig &cfg)
     if (g_dev.is_cuda()) {
         s << ", " << describeDevice(g_dev);
     } else {
-        const bool fine = autoBf16FineChains(g_dev, cfg.bf16FineChains);
-        const bool coarse = autoBf16FineChains(g_dev, cfg.bf16CoarseChains);
+        const bool fine = autoBf16Chains(g_dev, cfg.bf16FineChains);
+        const bool coarse = autoBf16Chains(g_dev, cfg.bf16CoarseChains);
         s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true)) << " training"
           << (fine || coarse ? std::string(" (BFloat16 ") + bf16ChainScales(fine, coarse) + ")" : std::string()) << ", "
           << at::toString(chainType(g_dev)) << " sampling";

@@ -673,12 +673,12 @@ private Q_SLOTS:
         const at::Device cpu(at::kCPU);
         const auto bf16OnThisCpu = cpuHasBf16() ? at::kBFloat16 : at::kFloat;
         setPrecision(Precision::Auto);
-        QCOMPARE(autoBf16FineChains(cpu, true), cpuHasBf16());
-        QVERIFY(!autoBf16FineChains(cpu, false));
-        QVERIFY(!autoBf16FineChains(at::Device(at::kCUDA, 0), true));
+        QCOMPARE(autoBf16Chains(cpu, true), cpuHasBf16());
+        QVERIFY(!autoBf16Chains(cpu, false));
+        QVERIFY(!autoBf16Chains(at::Device(at::kCUDA, 0), true));
         {
             const test::PrecisionScope fp32(Precision::Fp32); // an explicit choice decides alone
-            QVERIFY(!autoBf16FineChains(cpu, true));
+            QVERIFY(!autoBf16Chains(cpu, true));
         }
 
         // What the chains compute in at each scale, seen from the training's progress
