@@ -1297,11 +1297,11 @@ int suiteBench(int argc, char **argv)
     // The set: means over the images trained, and per image ours / the reference's.
     const double oursMean = mean(ours);
     std::vector<double> diversities;
-    std::string leastDiverse;
+    const SuiteRow *leastDiverse = nullptr;
     for (const auto &row : rows)
         if (row.trained) {
-            if (diversities.empty() || row.diversity < *std::min_element(diversities.begin(), diversities.end()))
-                leastDiverse = row.name;
+            if (!leastDiverse || row.diversity < leastDiverse->diversity)
+                leastDiverse = &row;
             diversities.push_back(row.diversity);
         }
     std::printf("%-10s %10.1f %7s %9.2f %9s", "mean", oursMean, "", mean(diversities), "");
@@ -1342,9 +1342,8 @@ int suiteBench(int argc, char **argv)
         summary += s.str();
     }
     std::printf("\n");
-    if (!diversities.empty())
-        std::printf("diversity: lowest %.2f (%s)\n", *std::min_element(diversities.begin(), diversities.end()),
-                    leastDiverse.c_str());
+    if (leastDiverse)
+        std::printf("diversity: lowest %.2f (%s)\n", leastDiverse->diversity, leastDiverse->name.c_str());
     for (const auto &l : ratioLines)
         std::printf("%s\n", l.c_str());
     j.num("ours_mean", oursMean);
