@@ -31,6 +31,42 @@ double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdO
                 std::vector<double> *perLevel = nullptr);
 
 /**
+ * The Laplacian bands patchSwd compares, finest first, [1,3,h,w] each: up to
+ * `levels`, the last the low-pass image; halving stops at a side under 16.
+ */
+std::vector<at::Tensor> laplacianBands(const at::Tensor &image, int levels);
+
+/**
+ * patchSwd against one reference for many images: the reference's patches,
+ * their statistics, the projections and their sorted values are computed once
+ * per image size instead of once per image. Each result equals patchSwd's for
+ * the same image bit for bit: the random draws (patch subsets, directions)
+ * depend only on the two sizes.
+ */
+class PatchSwd
+{
+public:
+    explicit PatchSwd(const at::Tensor &reference, const SwdOptions &options = {});
+    double operator()(const at::Tensor &image, std::vector<double> *perLevel = nullptr);
+
+private:
+    struct Level
+    {
+        int64_t height = 0, width = 0; ///< the image's band at this level
+        at::Tensor pixels;             ///< where the image's picked patches' pixels lie (patchPixels)
+        at::Tensor mu, sd;             ///< the reference's per-channel statistics: [3]
+        at::Tensor filters;            ///< the projection directions as [P, 3, p, p] filters
+        at::Tensor sortedRef;          ///< the reference's sorted projections: [P, k]
+    };
+    void plan(int64_t height, int64_t width);
+
+    SwdOptions m_options;
+    std::vector<at::Tensor> m_reference; ///< its Laplacian bands
+    int64_t m_height = -1, m_width = -1; ///< the image size m_levels is for
+    std::vector<Level> m_levels;
+};
+
+/**
  * SinGAN's diversity: per-pixel standard deviation across samples
  * (same size, [1,3,H,W] each), averaged, divided by the reference's std.
  */

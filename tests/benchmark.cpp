@@ -464,10 +464,10 @@ public:
                 return;
             const auto &scales = m_model.geometry().scales;
             const at::Tensor states = c.state.to(at::kCPU, at::kFloat);
-            const at::Tensor real = m_model.real(c.scale).to(at::kCPU);
+            PatchSwd swd(m_model.real(c.scale).to(at::kCPU));
             for (int64_t i = 0; i < states.size(0); ++i) {
                 const at::Tensor x = states.slice(0, i, i + 1);
-                (c.step == 0 ? m_swd0 : m_swd1)[c.scale].push_back(patchSwd(x, real));
+                (c.step == 0 ? m_swd0 : m_swd1)[c.scale].push_back(swd(x));
                 if (c.scale > 0)
                     (c.step == 0 ? m_grid0 : m_grid1)[c.scale].push_back(
                         enlargementGrid(x, scales[c.scale - 1].height, scales[c.scale - 1].width));
@@ -523,8 +523,9 @@ void measureQuality(const PyramidModel &model, int nSamples, std::uint64_t seed,
     const at::Tensor real = model.real(model.numScales() - 1).to(at::kCPU);
     r.swds.clear();
     std::vector<std::vector<double>> levels(xs.size());
+    PatchSwd swd(real);
     for (size_t i = 0; i < xs.size(); ++i)
-        r.swds.push_back(patchSwd(xs[i], real, {}, &levels[i]));
+        r.swds.push_back(swd(xs[i], &levels[i]));
     r.swdLevels = meanPerLevel(levels);
     r.swd = median(r.swds);
     r.swdMean = mean(r.swds);

@@ -5,8 +5,10 @@
 #include <QTest>
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <vector>
 
 using namespace pgcn;
 
@@ -26,6 +28,51 @@ at::Tensor texture(std::uint64_t seed, int64_t h = 64, int64_t w = 64)
     return img.clamp(-1, 1);
 }
 
+/**
+ * patch-SWD as metrics.h defines it, the obvious way: every band's patches as
+ * rows (im2col) of the same bands, the same random subsets and directions drawn in the same
+ * order, a matrix product and at::sort. The engine's gathers, convolution and
+ * radix sort must give the same numbers.
+ */
+double plainPatchSwd(const at::Tensor &a, const at::Tensor &b, const SwdOptions &o = {})
+{
+    at::Generator gen = at::detail::createCPUGenerator(o.seed);
+    const auto la = laplacianBands(a, o.levels), lb = laplacianBands(b, o.levels);
+    const size_t levels = std::min(la.size(), lb.size());
+    auto patchRows = [&](const at::Tensor &x) {
+        at::Tensor cols = at::im2col(x, {o.patch, o.patch}, {1, 1}, {0, 0}, {1, 1})[0].t();
+        if (cols.size(0) > o.maxPatches)
+            cols = cols.index_select(0, at::randperm(cols.size(0), gen, at::kLong).slice(0, 0, o.maxPatches));
+        return cols.contiguous();
+    };
+    auto quantiles = [](const at::Tensor &sorted, int64_t k) {
+        const int64_t n = sorted.size(0);
+        if (n == k)
+            return sorted;
+        const at::Tensor pos = at::linspace(0, double(n - 1), k, at::kDouble);
+        const at::Tensor lo = pos.floor().to(at::kLong), hi = pos.ceil().to(at::kLong);
+        const at::Tensor w = (pos - lo.to(at::kDouble)).to(at::kFloat).unsqueeze(1);
+        return sorted.index_select(0, lo) * (1 - w) + sorted.index_select(0, hi) * w;
+    };
+    double total = 0;
+    for (size_t l = 0; l < levels; ++l) {
+        at::Tensor pa = patchRows(la[l]), pb = patchRows(lb[l]);
+        const at::Tensor perChannel = pb.view({pb.size(0), 3, -1}).transpose(0, 1).reshape({3, -1});
+        const at::Tensor mu = perChannel.mean(at::IntArrayRef{1}).view({1, 3, 1});
+        const at::Tensor sd = perChannel.std(at::IntArrayRef{1}).clamp_min(2e-3).view({1, 3, 1});
+        const int64_t dim = pa.size(1);
+        pa = ((pa.view({pa.size(0), 3, -1}) - mu) / sd).view({pa.size(0), dim});
+        pb = ((pb.view({pb.size(0), 3, -1}) - mu) / sd).view({pb.size(0), dim});
+        at::Tensor dirs = at::randn({dim, o.projections}, gen, at::kFloat);
+        dirs = dirs / dirs.norm(2, 0, true);
+        const at::Tensor sa = std::get<0>(at::matmul(pa, dirs).sort(0));
+        const at::Tensor sb = std::get<0>(at::matmul(pb, dirs).sort(0));
+        const int64_t k = std::min(sa.size(0), sb.size(0));
+        total += (quantiles(sa, k) - quantiles(sb, k)).abs().mean().item<double>();
+    }
+    return 1000.0 * total / double(levels);
+}
+
 } // namespace
 
 /** Quality measures of algorithm.md §6: patch-SWD and diversity, on images with known relations. */
@@ -38,6 +85,48 @@ private Q_SLOTS:
         // Fewer patches than the draw limit: both sets are the same, so every quantile matches.
         const at::Tensor x = texture(1);
         QCOMPARE(patchSwd(x, x), 0.0);
+    }
+
+    void matchesThePlainComputation_data()
+    {
+        QTest::addColumn<int>("h");
+        QTest::addColumn<int>("w");
+        QTest::addColumn<int>("refH");
+        QTest::addColumn<int>("refW");
+        QTest::addColumn<int>("maxPatches");
+        QTest::newRow("same size, every patch") << 40 << 48 << 40 << 48 << 8192;
+        QTest::newRow("same size, drawn subsets") << 120 << 100 << 120 << 100 << 2000;
+        QTest::newRow("other sizes, quantiles") << 70 << 90 << 50 << 64 << 8192;
+        QTest::newRow("other sizes, subsets") << 96 << 130 << 110 << 80 << 3000;
+        QTest::newRow("small, one level") << 12 << 30 << 20 << 20 << 8192;
+    }
+
+    void matchesThePlainComputation()
+    {
+        QFETCH(int, h);
+        QFETCH(int, w);
+        QFETCH(int, refH);
+        QFETCH(int, refW);
+        QFETCH(int, maxPatches);
+        SwdOptions o;
+        o.maxPatches = maxPatches;
+        o.projections = 64;
+        const at::Tensor ref = texture(3, refH, refW);
+        PatchSwd cached(ref, o);
+        for (std::uint64_t seed : {4, 5, 6}) {
+            // A texture, and one with values at and around zero and both bounds (the radix keys' edge cases).
+            at::Tensor img = texture(seed, h, w);
+            if (seed == 6)
+                img = (img * 3).round().clamp(-1, 1) * (seed % 2 ? 1.0 : -1.0);
+            const double plain = plainPatchSwd(img, ref, o), d = patchSwd(img, ref, o);
+            QVERIFY2(plain > 1.0, qPrintable(QString::number(plain)));
+            QVERIFY2(std::abs(d - plain) <= 1e-4 * plain, qPrintable(QStringLiteral("%1 against %2").arg(d).arg(plain)));
+            // One reference for many images: the same numbers, bit for bit.
+            QCOMPARE(cached(img), d);
+        }
+        // Another image size re-plans the draws as patchSwd would.
+        const at::Tensor other = texture(7, h + 5, w + 3);
+        QCOMPARE(cached(other), patchSwd(other, ref, o));
     }
 
     void scoreGrowsWithNoise()
