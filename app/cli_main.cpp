@@ -398,6 +398,7 @@ int cmdTrain(int argc, char **argv)
                      tty ? "\n" : "", why.c_str(), attempt, TrainConfig::kDivergenceRetries);
     };
     cb.rolledBack = [&](int, int, const std::string &why) { std::fprintf(stderr, "%s%s\n", tty ? "\n" : "", why.c_str()); };
+    cb.keptBest = [&](int, int, const std::string &why) { std::fprintf(stderr, "%s%s\n", tty ? "\n" : "", why.c_str()); };
     cb.scaleFinished = [&](int s, const PyramidModel &m) {
         if (snapDir.empty())
             return;

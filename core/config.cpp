@@ -142,6 +142,8 @@ void TrainConfig::validate() const
     require(windowLr == 0 || (windowLr > 0 && windowLr < 1), "windowed-scale learning rate must be 0 (as the others) or in (0, 1) (got " + num(windowLr) + ")");
     require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
     require(recoveryWeight >= 0 && recoveryWeight <= 100, "recovery weight must be in [0, 100] (got " + num(recoveryWeight) + ")");
+    require(imageCheckLimit >= 0 && imageCheckLimit <= 100,
+            "image check limit must be in [0, 100], 0 for no check (got " + num(imageCheckLimit) + ")");
     require(recoveryDownscale > 0 && recoveryDownscale <= 1, "recovery downscale must be in (0, 1] (got " + num(recoveryDownscale) + ")");
     require(initStd > 0 && initStd < 1, "init std must be in (0, 1)");
     require(pad >= 0 && pad <= 32, "pad must be in [0, 32]");
@@ -182,7 +184,7 @@ std::string TrainConfig::toText() const
       << "iterations=" << iterations << '\n' << "coarseIterations=" << coarseIterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
       << "coarseLr=" << num(coarseLr) << '\n' << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
       << "recoveryWeight=" << num(recoveryWeight) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
-      << "failureMse=" << num(failureMse) << '\n' << "batchSize=" << batchSize << '\n' << "coarseBatch=" << coarseBatch << '\n' << "recoveryBatch=" << recoveryBatch << '\n'
+      << "failureMse=" << num(failureMse) << '\n' << "imageCheckLimit=" << num(imageCheckLimit) << '\n' << "batchSize=" << batchSize << '\n' << "coarseBatch=" << coarseBatch << '\n' << "recoveryBatch=" << recoveryBatch << '\n'
       << "windowIterations=" << windowIterations << '\n' << "windowBatch=" << windowBatch << '\n' << "windowLr=" << num(windowLr) << '\n'
       << "bankSize=" << bankSize << '\n'
       << "bankRefresh=" << bankRefresh << '\n' << "cropSize=" << cropSize << '\n' << "warmStart=" << (warmStart ? 1 : 0) << '\n'
@@ -235,6 +237,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         getd("coarseLr", c.coarseLr);
         getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight);
         getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
+        getd("imageCheckLimit", c.imageCheckLimit);
         geti("batchSize", c.batchSize); geti("coarseBatch", c.coarseBatch); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize);
         geti("windowIterations", c.windowIterations); geti("windowBatch", c.windowBatch); getd("windowLr", c.windowLr); geti("bankRefresh", c.bankRefresh);
         geti("cropSize", c.cropSize);

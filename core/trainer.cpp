@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "generator.h"
 #include "langevin.h"
+#include "metrics.h"
 #include "model.h"
 #include "runtime.h"
 #include "tensorops.h"
@@ -16,6 +17,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
+#include <sstream>
 
 namespace pgcn {
 
@@ -85,6 +88,40 @@ double saturation(const at::Tensor &x)
     return (x.abs() >= TrainConfig::kSaturatedAbove).to(at::kFloat).mean().item<double>();
 }
 
+/** Mean patch-SWD of the rows of x against the real image. */
+double meanPatchSwd(const at::Tensor &x, const at::Tensor &real)
+{
+    const at::Tensor xs = x.to(at::kCPU, at::kFloat);
+    PatchSwd swd(real.to(at::kCPU, at::kFloat));
+    double sum = 0;
+    for (int64_t i = 0; i < xs.size(0); ++i)
+        sum += swd(xs.slice(0, i, i + 1));
+    return sum / double(xs.size(0));
+}
+
+/** One attempt at a scale that passed the checks on its last iterations. */
+struct Attempt
+{
+    EnergyNet net{nullptr};
+    int attempt = 0;
+    double factor = 1.0;
+    /** The whole-image check (TrainConfig::imageCheckLimit): the samples' mean patch-SWD
+     *  before and after the scale's chain; 0 where the scale is not judged. */
+    double swdStart = 0, swdEnd = 0;
+    std::string failure; ///< why the whole-image check failed; empty: it passed or did not apply
+
+    double ratio() const { return swdStart > 0 ? swdEnd / swdStart : 0.0; }
+};
+
+std::string fixed(double v, int digits)
+{
+    std::ostringstream o;
+    o.setf(std::ios::fixed);
+    o.precision(digits);
+    o << v;
+    return o.str();
+}
+
 } // namespace
 
 void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool> *cancel)
@@ -138,7 +175,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         recoverThrough(s, enterScale(s));
 
     // One attempt at scale s with the learning rate and Langevin step scaled by `factor`.
-    auto trainScale = [&](int s, const at::Tensor &z, int attempt, double factor) -> EnergyNet {
+    auto trainScale = [&](int s, const at::Tensor &z, int attempt, double factor) -> Attempt {
         Rng rng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + 17ull + std::uint64_t(attempt) * 104729ull, dev);
         const Size2 sz = geo.scales[s];
         const int pad = cfg.pad;
@@ -330,31 +367,75 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                                           " % of its values saturated at the clamp bounds over the last iterations, "
                                           "the real image " +
                                           std::to_string(int(std::lround(100 * realSat))) + " %)");
-        doneCost += costHere;
         net->setComputeType(at::kFloat); // the trained net evaluates in fp32 wherever it goes next
-        return net;
+
+        Attempt a;
+        a.net = net;
+        a.attempt = attempt;
+        a.factor = factor;
+        if (s > 0 && cfg.imageCheckLimit > 0 && std::min(sz.width, sz.height) >= TrainConfig::kImageCheckMinSide) {
+            // The whole-image check: the scale's chain as the sampler runs it, on coarser samples.
+            at::NoGradGuard ng;
+            const at::Tensor starts = bank.defined() && bank.size(0) >= TrainConfig::kImageCheckSamples
+                                          ? bank.narrow(0, 0, TrainConfig::kImageCheckSamples)
+                                          : drawCoarse(TrainConfig::kImageCheckSamples);
+            LangevinParams p;
+            p.steps = cfg.stepsAt(s);
+            p.stepSize = cfg.stepSize * factor;
+            p.noise = 0.0;
+            const at::Tensor ends = cropPad(langevinEnergy(padImage(starts, pad), net->frozenWeights(), {}, p, &rng, cancel), pad);
+            a.swdStart = meanPatchSwd(starts, obs);
+            a.swdEnd = meanPatchSwd(ends, obs);
+            if (cb.imageChecked)
+                cb.imageChecked(s, attempt, a.swdStart, a.swdEnd);
+            if (a.ratio() > cfg.imageCheckLimit)
+                a.failure = "synthesis moves away from the image at scale " + scaleName + " (its chain raises " +
+                            std::to_string(starts.size(0)) + " coarser samples' patch-SWD against the scale's image from " +
+                            fixed(a.swdStart, 1) + " to " + fixed(a.swdEnd, 1) + ", x" + fixed(a.ratio(), 3) +
+                            ", limit x" + fixed(cfg.imageCheckLimit, 3) + ")";
+        }
+        return a;
     };
 
     for (int s = start; s < S; ++s) {
-        EnergyNet net{nullptr};
         const at::Tensor z = enterScale(s);
         const double doneBefore = doneCost;
-        for (int attempt = 0;; ++attempt) {
-            const double factor = std::pow(0.5, attempt);
+        std::optional<Attempt> kept, best; // best: of the attempts that failed only the whole-image check
+        for (int attempt = 0; !kept; ++attempt) {
+            std::string why;
             try {
-                net = trainScale(s, z, attempt, factor);
-                model.setStepFactor(s, factor);
-                break;
+                Attempt a = trainScale(s, z, attempt, std::pow(0.5, attempt));
+                if (a.failure.empty()) {
+                    kept = std::move(a);
+                    break;
+                }
+                why = a.failure;
+                if (!best || a.ratio() < best->ratio())
+                    best = std::move(a);
             } catch (const TrainingDiverged &e) {
-                doneCost = doneBefore;
-                if (attempt >= TrainConfig::kDivergenceRetries)
-                    throw TrainingDiverged(s, std::string(e.what()) + "; retried " + std::to_string(attempt) +
-                                                  " times with a smaller learning rate and Langevin step");
-                if (cb.retrying)
-                    cb.retrying(s, attempt + 1, e.what());
+                why = e.what();
             }
+            if (attempt >= TrainConfig::kDivergenceRetries) {
+                if (!best)
+                    throw TrainingDiverged(s, why + "; retried " + std::to_string(attempt) +
+                                                  " times with a smaller learning rate and Langevin step");
+                // Its samples are worse than the coarser scale's but not broken: the attempt that
+                // spoiled them least goes on rather than the whole training failing.
+                kept = std::move(best);
+                if (cb.keptBest)
+                    cb.keptBest(s, kept->attempt,
+                                "no attempt at scale " + std::to_string(s + 1) + " of " + std::to_string(S) +
+                                    " passed the whole-image check; attempt " + std::to_string(kept->attempt + 1) +
+                                    "'s net, whose chain raised the samples' patch-SWD least (" + fixed(kept->swdStart, 1) +
+                                    " to " + fixed(kept->swdEnd, 1) + "), is kept");
+                break;
+            }
+            if (cb.retrying)
+                cb.retrying(s, attempt + 1, why);
         }
-        model.addTrainedScale(net);
+        doneCost = doneBefore + scaleCost(cfg, geo.scales[s], s);
+        model.setStepFactor(s, kept->factor);
+        model.addTrainedScale(kept->net);
         recoverThrough(s, z);
         if (cb.scaleFinished)
             cb.scaleFinished(s, model);

@@ -41,12 +41,20 @@ struct TrainCallbacks
     std::function<void(const TrainProgress &)> progress;
     /** After a scale's net is added to the model (e.g. to autosave). */
     std::function<void(int scale, const PyramidModel &)> scaleFinished;
-    /** A scale diverged (non-finite energy; at its end, recovery MSE above config.failureMse or a
-     *  synthesis collapsed onto the clamp bounds) and starts again. */
+    /** A scale diverged (non-finite energy; at its end, recovery MSE above config.failureMse, a
+     *  synthesis collapsed onto the clamp bounds, or its chain raised the samples' patch-SWD:
+     *  TrainConfig::imageCheckLimit) and starts again. */
     std::function<void(int scale, int attempt, const std::string &why)> retrying;
     /** A scale's recovery drifted in its last iterations; its net was put back to `iteration`'s
      *  checkpoint (see DriftGuard) and the scale is kept. */
     std::function<void(int scale, int iteration, const std::string &why)> rolledBack;
+    /** Every attempt at a scale failed, and at least one only the whole-image check
+     *  (TrainConfig::imageCheckLimit): the attempt (0-based) whose chain raised the samples'
+     *  patch-SWD least is kept and the training goes on. */
+    std::function<void(int scale, int attempt, const std::string &why)> keptBest;
+    /** An attempt at a scale was judged by the whole-image check: the coarser samples' mean
+     *  patch-SWD against the scale's real image before and after the scale's chain. */
+    std::function<void(int scale, int attempt, double swdStart, double swdEnd)> imageChecked;
     int snapshotEvery = 50;
 };
 
@@ -56,7 +64,9 @@ struct TrainCallbacks
  * scales are kept frozen). A scale that diverges is retried up to twice,
  * each time with half the learning rate and half the Langevin step (the
  * step is kept in the model's config for sampling). Throws Cancelled or,
- * after the retries, TrainingDiverged; the model keeps finished scales.
+ * after the retries, TrainingDiverged (unless an attempt failed only the
+ * whole-image check: then the best such attempt is kept, see keptBest);
+ * the model keeps finished scales.
  */
 void train(PyramidModel &model, const TrainCallbacks &callbacks = {},
            const std::atomic<bool> *cancel = nullptr);

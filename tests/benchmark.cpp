@@ -421,6 +421,7 @@ struct RunResult
     std::vector<double> scaleUserSeconds, scaleSystemSeconds, scaleMinorFaults;
     std::vector<double> scaleAttempts; ///< times each scale was trained: 2 or 3 where a divergence retried it (its time counts every attempt)
     std::vector<double> scaleRolledBackAt; ///< the iteration whose checkpoint a scale that drifted at its end kept (0: none)
+    std::vector<double> scaleImageCheck; ///< the kept attempt's whole-image check, end/start patch-SWD (0: not judged)
     std::vector<int> scaleRetriedRuns; ///< over runs (trainRuns' medians): in how many of `runs` each scale was retried
     int runs = 1;
     double batch16MinorFaults = 0; ///< page faults while sampling the batch of 16 (after a warm-up: 0 when memory is kept)
@@ -675,6 +676,8 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
         v->assign(cfg.numScales, 0.0);
     r.scaleAttempts.assign(cfg.numScales, 1.0);
     r.scaleRolledBackAt.assign(cfg.numScales, 0.0);
+    r.scaleImageCheck.assign(cfg.numScales, 0.0);
+    std::map<std::pair<int, int>, double> checks; // (scale, attempt) -> end/start
     resetPeakDeviceMemory(g_dev);
     const auto t0 = Clock::now();
     auto tScale = t0;
@@ -695,6 +698,14 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
     };
     cb.rolledBack = [&](int s, int iteration, const std::string &why) {
         r.scaleRolledBackAt[s] = iteration;
+        std::fprintf(stderr, "  scale %d: %s\n", s, why.c_str());
+    };
+    cb.imageChecked = [&](int s, int attempt, double start, double end) {
+        checks[{s, attempt}] = r.scaleImageCheck[s] = end / start;
+        std::fprintf(stderr, "  scale %d: whole-image check %.1f -> %.1f (x%.3f)\n", s, start, end, end / start);
+    };
+    cb.keptBest = [&](int s, int attempt, const std::string &why) {
+        r.scaleImageCheck[s] = checks[{s, attempt}];
         std::fprintf(stderr, "  scale %d: %s\n", s, why.c_str());
     };
     cb.scaleFinished = [&](int s, const PyramidModel &) {
@@ -809,7 +820,8 @@ std::string resultJson(const RunResult &r)
     if (!r.scaleUserSeconds.empty()) // a run's own (a median over runs has none)
         s << ",\"scale_user_seconds\":" << jsonList(r.scaleUserSeconds) << ",\"scale_system_seconds\":" << jsonList(r.scaleSystemSeconds)
           << ",\"scale_minor_faults\":" << jsonList(r.scaleMinorFaults) << ",\"scale_attempts\":" << jsonList(r.scaleAttempts)
-          << ",\"scale_rolled_back_at\":" << jsonList(r.scaleRolledBackAt);
+          << ",\"scale_rolled_back_at\":" << jsonList(r.scaleRolledBackAt)
+          << ",\"scale_image_check\":" << jsonList(r.scaleImageCheck);
     s << ",\"train_seconds\":" << r.trainSeconds
       << ",\"one_sample_seconds\":" << r.oneSample << ",\"batch16_seconds\":" << r.batch16
       << ",\"batch16_minor_faults\":" << r.batch16MinorFaults

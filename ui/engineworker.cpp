@@ -341,6 +341,9 @@ void EngineWorker::startTraining(const QImage &source, const TrainSettings &sett
             cb.rolledBack = [&](int scale, int iteration, const std::string &why) {
                 Q_EMIT scaleRolledBack(scale, iteration, QString::fromStdString(why));
             };
+            cb.keptBest = [&](int scale, int attempt, const std::string &why) {
+                Q_EMIT scaleKeptBest(scale, attempt, QString::fromStdString(why));
+            };
             cb.scaleFinished = [&](int scale, const PyramidModel &m) {
                 flush();
                 Q_EMIT scaleFinished(scale, modelToBytes(m));

@@ -71,6 +71,8 @@ Q_SIGNALS:
     void scaleFinished(int scale, const QByteArray &modelBytes);
     /** A scale drifted at its end and keeps its net of `iteration` (pgcn::DriftGuard); `why` says so in full. */
     void scaleRolledBack(int scale, int iteration, const QString &why);
+    /** No attempt at a scale passed the whole-image check; the one that did least harm (0-based) is kept. */
+    void scaleKeptBest(int scale, int attempt, const QString &why);
     void trainingFinished(const pgcn::ui::JobOutcome &outcome);
     void pausedChanged(bool paused);
     void busyChanged(bool busy);

@@ -520,6 +520,11 @@ void MainWindow::connectWorker()
     connect(m_worker, &EngineWorker::scaleRolledBack, this, [this](int scale, int iteration) {
         setStatus(tr("Training... (scale %1 drifted at its end: its net of iteration %2 is kept)").arg(scale + 1).arg(iteration));
     });
+    connect(m_worker, &EngineWorker::scaleKeptBest, this, [this](int scale, int attempt) {
+        setStatus(tr("Training... (scale %1 worsens the samples in every attempt: attempt %2, the least harmful, is kept)")
+                      .arg(scale + 1)
+                      .arg(attempt + 1));
+    });
     connect(m_worker, &EngineWorker::pausedChanged, this, [this](bool paused) {
         setStatus(paused ? tr("Paused") : tr("Training..."));
     });
