@@ -56,6 +56,7 @@ public:
         connect(worker, &W::samplesReady, this, &WorkerRelay::samplesReady);
         connect(worker, &W::generationFinished, this, &WorkerRelay::generationFinished);
         connect(worker, &W::modelLoadFailed, this, &WorkerRelay::modelLoadFailed);
+        connect(worker, &W::scaleKeptBest, this, &WorkerRelay::scaleKeptBest);
     }
 
 Q_SIGNALS:
@@ -70,6 +71,7 @@ Q_SIGNALS:
     void samplesReady(const QVector<pgcn::ui::GalleryEntry> &entries);
     void generationFinished(const pgcn::ui::JobOutcome &outcome);
     void modelLoadFailed(const QString &message);
+    void scaleKeptBest(int scale, int attempt, const QString &why);
 };
 
 /** Waits until `spy` holds at least `count` signals (robust where wait() could miss an early one). */

@@ -239,6 +239,30 @@ private Q_SLOTS:
         }
     }
 
+    void scaleThatFailsTheImageCheckIsReportedAndTrainingGoesOn()
+    {
+        // An image-check limit no chain meets: the finest scale (48x40) is trained three
+        // times, the least harmful attempt kept, the studio told, and the model completes.
+        test::WorkerThread wt;
+        QSignalSpy finished(&wt.relay, &test::WorkerRelay::trainingFinished);
+        QSignalSpy kept(&wt.relay, &test::WorkerRelay::scaleKeptBest);
+        TrainConfig c = test::tinyConfig(4);
+        c.maxSize = 48;
+        c.minSize = 20;
+        c.numScales = 2;
+        c.imageCheckLimit = 1e-6;
+        ui::TrainSettings s;
+        s.configText = QString::fromStdString(c.toText());
+        wt.train(test::patternQImage(48, 40), s);
+        QVERIFY(test::waitForCount(finished, 1));
+        QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(kept.first().at(0).toInt(), 1);
+        QVERIFY(kept.first().at(1).toInt() >= 0 && kept.first().at(1).toInt() <= TrainConfig::kDivergenceRetries);
+        QVERIFY2(kept.first().at(2).toString().contains(QStringLiteral("whole-image check")),
+                 qPrintable(kept.first().at(2).toString()));
+    }
+
     void failuresComeBackAsOutcomes()
     {
         test::WorkerThread wt;

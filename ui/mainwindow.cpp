@@ -1166,7 +1166,7 @@ void MainWindow::applyPendingProgress()
                               .arg(st.iterations)
                               .arg(formatDuration(st.elapsedSeconds), formatDuration(st.etaSeconds)));
     if (st.attempt > 0)
-        setStatus(tr("Training... (scale %1 diverged: retry %2 of %3 with a smaller learning rate and Langevin step)")
+        setStatus(tr("Training... (scale %1 failed a check: retry %2 of %3 with a smaller learning rate and Langevin step)")
                       .arg(st.scale + 1)
                       .arg(st.attempt)
                       .arg(pgcn::TrainConfig::kDivergenceRetries));
