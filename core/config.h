@@ -48,7 +48,7 @@ struct TrainConfig
     double failureMse = 2.0;
     /**
      * The whole-image check at the end of a finer scale: its chain (the sampler's,
-     * noise 0) run on kImageCheckSamples coarser samples, enlarged, must not raise
+     * noise 0) run on kImageCheckSamples fresh coarser samples, enlarged, must not raise
      * their mean patch-SWD against the scale's real image by more than this factor
      * (0: no check), or the scale is trained again like a diverging one.
      * A scale whose training oscillates all the way can end calm, so the checks on
