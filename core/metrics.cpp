@@ -149,20 +149,6 @@ void checkSwdImage(const at::Tensor &x, const SwdOptions &o)
         throw InvalidArgument("images are smaller than the SWD patch");
 }
 
-/** The sizes of laplacianBands' bands of an image of height x width. */
-std::vector<std::pair<int64_t, int64_t>> bandSizes(int64_t h, int64_t w, int levels)
-{
-    std::vector<std::pair<int64_t, int64_t>> out;
-    for (int l = 0; l < levels; ++l) {
-        out.emplace_back(h, w);
-        if (l + 1 == levels || h < 16 || w < 16)
-            break;
-        h = (h + 1) / 2;
-        w = (w + 1) / 2;
-    }
-    return out;
-}
-
 } // namespace
 
 PatchSwd::PatchSwd(const at::Tensor &reference, const SwdOptions &options) : m_options(options)
@@ -172,22 +158,19 @@ PatchSwd::PatchSwd(const at::Tensor &reference, const SwdOptions &options) : m_o
     m_reference = laplacianBands(reference.detach().to(at::kCPU, at::kFloat), options.levels);
 }
 
-void PatchSwd::plan(int64_t height, int64_t width)
+void PatchSwd::plan(const std::vector<at::Tensor> &bands)
 {
     // The draws in patchSwd's order, level by level: the image's patch subset, the
     // reference's, the directions.
     const SwdOptions &o = m_options;
     at::Generator gen = at::detail::createCPUGenerator(o.seed);
-    const auto sizes = bandSizes(height, width, o.levels);
-    const size_t levels = std::min(sizes.size(), m_reference.size());
+    const size_t levels = std::min(bands.size(), m_reference.size());
     const int dim = 3 * o.patch * o.patch;
     m_levels.clear();
     for (size_t l = 0; l < levels; ++l) {
         Level L;
-        L.height = sizes[l].first;
-        L.width = sizes[l].second;
-        L.pixels = patchPixels(L.height, L.width, o.patch,
-                               pickPatches((L.height - o.patch + 1) * (L.width - o.patch + 1), o.maxPatches, gen));
+        const int64_t h = bands[l].size(2), w = bands[l].size(3);
+        L.pixels = patchPixels(h, w, o.patch, pickPatches((h - o.patch + 1) * (w - o.patch + 1), o.maxPatches, gen));
         const at::Tensor &ref = m_reference[l];
         const at::Tensor refPixels = patchPixels(ref.size(2), ref.size(3), o.patch,
                                                  pickPatches((ref.size(2) - o.patch + 1) * (ref.size(3) - o.patch + 1), o.maxPatches, gen));
@@ -202,18 +185,17 @@ void PatchSwd::plan(int64_t height, int64_t width)
         L.sortedRef = sortedProjections(ref, refPixels, L.mu, L.sd, L.filters);
         m_levels.push_back(std::move(L));
     }
-    m_height = height;
-    m_width = width;
+    m_height = bands.front().size(2);
+    m_width = bands.front().size(3);
 }
 
 double PatchSwd::operator()(const at::Tensor &image, std::vector<double> *perLevel)
 {
     checkSwdImage(image, m_options);
     at::NoGradGuard ng;
+    const auto la = laplacianBands(image.detach().to(at::kCPU, at::kFloat), m_options.levels);
     if (image.size(2) != m_height || image.size(3) != m_width)
-        plan(image.size(2), image.size(3));
-    const SwdOptions &o = m_options;
-    const auto la = laplacianBands(image.detach().to(at::kCPU, at::kFloat), o.levels);
+        plan(la);
     double total = 0;
     if (perLevel)
         perLevel->clear();
@@ -231,7 +213,6 @@ double PatchSwd::operator()(const at::Tensor &image, std::vector<double> *perLev
 
 double patchSwd(const at::Tensor &image, const at::Tensor &reference, const SwdOptions &o, std::vector<double> *perLevel)
 {
-    checkSwdImage(image, o);
     return PatchSwd(reference, o)(image, perLevel);
 }
 

@@ -52,13 +52,13 @@ public:
 private:
     struct Level
     {
-        int64_t height = 0, width = 0; ///< the image's band at this level
         at::Tensor pixels;             ///< where the image's picked patches' pixels lie (patchPixels)
         at::Tensor mu, sd;             ///< the reference's per-channel statistics: [3]
         at::Tensor filters;            ///< the projection directions as [P, 3, p, p] filters
         at::Tensor sortedRef;          ///< the reference's sorted projections: [P, k]
     };
-    void plan(int64_t height, int64_t width);
+    /** The draws and the reference's side for images with these bands (laplacianBands). */
+    void plan(const std::vector<at::Tensor> &bands);
 
     SwdOptions m_options;
     std::vector<at::Tensor> m_reference; ///< its Laplacian bands

@@ -88,11 +88,10 @@ double saturation(const at::Tensor &x)
     return (x.abs() >= TrainConfig::kSaturatedAbove).to(at::kFloat).mean().item<double>();
 }
 
-/** Mean patch-SWD of the rows of x against the real image. */
-double meanPatchSwd(const at::Tensor &x, const at::Tensor &real)
+/** Mean patch-SWD of the rows of x against swd's reference. */
+double meanPatchSwd(PatchSwd &swd, const at::Tensor &x)
 {
     const at::Tensor xs = x.to(at::kCPU, at::kFloat);
-    PatchSwd swd(real.to(at::kCPU, at::kFloat));
     double sum = 0;
     for (int64_t i = 0; i < xs.size(0); ++i)
         sum += swd(xs.slice(0, i, i + 1));
@@ -199,14 +198,15 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         const int B = cfg.batchAt(s, crop);
 
         at::Tensor bank;
-        auto drawCoarse = [&](int n) {
-            at::Tensor x = runPyramid(model, noiseStart(rng, n, geo.scales[0]), 0, s - 1, geo.scales, 0.0, -1, rng, cancel);
+        // n samples of the trained coarser scales, enlarged to this one, drawn with `r`.
+        auto drawCoarse = [&](Rng &r, int n) {
+            at::Tensor x = runPyramid(model, noiseStart(r, n, geo.scales[0]), 0, s - 1, geo.scales, 0.0, -1, r, cancel);
             return resizeImage(x, sz.height, sz.width);
         };
         auto drawBank = [&] {
             std::vector<at::Tensor> parts;
             for (int done = 0; done < cfg.bankSize; done += 16)
-                parts.push_back(drawCoarse(std::min(16, cfg.bankSize - done)));
+                parts.push_back(drawCoarse(rng, std::min(16, cfg.bankSize - done)));
             bank = at::cat(parts);
         };
         if (s > 0 && cfg.bankSize > 0)
@@ -242,7 +242,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                         rows.push_back(bank.narrow(0, rng.index(bank.size(0)), 1));
                     init = at::cat(rows);
                 } else {
-                    init = drawCoarse(B); // the reference schedule: every coarser chain, every iteration
+                    init = drawCoarse(rng, B); // the reference schedule: every coarser chain, every iteration
                 }
             }
             WindowBatch win;
@@ -379,16 +379,15 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             // leaves fresh samples as they were (x1.01, balanced on SIGD16 1) scored x0.62.
             at::NoGradGuard ng;
             Rng checkRng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + std::uint64_t(attempt) * 104729ull + 99991ull, dev);
-            const at::Tensor starts = resizeImage(runPyramid(model, noiseStart(checkRng, TrainConfig::kImageCheckSamples, geo.scales[0]), 0,
-                                                             s - 1, geo.scales, 0.0, -1, checkRng, cancel),
-                                                  sz.height, sz.width);
+            const at::Tensor starts = drawCoarse(checkRng, TrainConfig::kImageCheckSamples);
             LangevinParams p;
             p.steps = cfg.stepsAt(s);
             p.stepSize = cfg.stepSize * factor;
             p.noise = 0.0;
             const at::Tensor ends = cropPad(langevinEnergy(padImage(starts, pad), net->frozenWeights(), {}, p, &checkRng, cancel), pad);
-            a.swdStart = meanPatchSwd(starts, obs);
-            a.swdEnd = meanPatchSwd(ends, obs);
+            PatchSwd swd(obs.to(at::kCPU, at::kFloat)); // the scale's image prepared once for both sets
+            a.swdStart = meanPatchSwd(swd, starts);
+            a.swdEnd = meanPatchSwd(swd, ends);
             if (cb.imageChecked)
                 cb.imageChecked(s, attempt, a.swdStart, a.swdEnd);
             if (a.ratio() > cfg.imageCheckLimit)
