@@ -834,6 +834,15 @@ std::string resultJson(const RunResult &r)
     return s.str();
 }
 
+/** Every run's own figures as a JSON list (seed order, as the runs were trained). */
+std::string runsJson(const std::vector<RunResult> &runs)
+{
+    std::string list = "[";
+    for (size_t k = 0; k < runs.size(); ++k)
+        list += (k ? "," : "") + resultJson(runs[k]);
+    return list + "]";
+}
+
 void printQuality(const RunResult &r, int nSamples)
 {
     std::printf("patch-SWD (median/%d) %8.1f   (mean %.1f +- %.1f standard error)\n", nSamples, r.swd, r.swdMean, r.swdSe);
@@ -969,10 +978,7 @@ int trainBench(int argc, char **argv)
         j.num("kept_scales", kept.keep);
     }
     j.raw("median", resultJson(r));
-    std::string list = "[";
-    for (size_t k = 0; k < all.size(); ++k)
-        list += (k ? "," : "") + resultJson(all[k]);
-    j.raw("runs_detail", list + "]");
+    j.raw("runs_detail", runsJson(all));
     j.num("peak_rss_mib", peakRssMiB());
     writeJson(arg(argc, argv, "json", ""), j);
     return 0;
@@ -1041,6 +1047,8 @@ int compareBench(int argc, char **argv)
     j.num("runs", runs);
     j.raw("reference", resultJson(a));
     j.raw("ours", resultJson(b));
+    j.raw("reference_runs", runsJson(aRuns)); // each run's figures, its samples' patch-SWD in seed order
+    j.raw("our_runs", runsJson(bRuns));
     j.num("speedup", a.trainSeconds / std::max(1e-9, b.trainSeconds));
     j.num("swd_ratio", b.swd / std::max(1e-9, a.swd));
     j.num("swd_paired_difference", diffMean); // ours minus the reference's, samples paired by seed
