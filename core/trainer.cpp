@@ -112,6 +112,13 @@ struct Attempt
     double ratio() const { return swdStart > 0 ? swdEnd / swdStart : 0.0; }
 };
 
+/** The seed of one random stream of one attempt at one scale: the training's own
+ *  (stream 17) or the whole-image check's (99991), apart for every scale and attempt. */
+std::uint64_t attemptSeed(std::uint64_t seed, int scale, int attempt, std::uint64_t stream)
+{
+    return seed * 1000003ull + std::uint64_t(scale) * 7919ull + std::uint64_t(attempt) * 104729ull + stream;
+}
+
 std::string fixed(double v, int digits)
 {
     std::ostringstream o;
@@ -175,7 +182,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
 
     // One attempt at scale s with the learning rate and Langevin step scaled by `factor`.
     auto trainScale = [&](int s, const at::Tensor &z, int attempt, double factor) -> Attempt {
-        Rng rng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + 17ull + std::uint64_t(attempt) * 104729ull, dev);
+        Rng rng(attemptSeed(cfg.seed, s, attempt, 17), dev);
         const Size2 sz = geo.scales[s];
         const int pad = cfg.pad;
         // Messages count scales from 1, as every front end shows them.
@@ -378,7 +385,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             // samples. Not the bank's: the scale trained on those, and judged on them a scale that
             // leaves fresh samples as they were (x1.01, balanced on SIGD16 1) scored x0.62.
             at::NoGradGuard ng;
-            Rng checkRng(cfg.seed * 1000003ull + std::uint64_t(s) * 7919ull + std::uint64_t(attempt) * 104729ull + 99991ull, dev);
+            Rng checkRng(attemptSeed(cfg.seed, s, attempt, 99991), dev);
             const at::Tensor starts = drawCoarse(checkRng, TrainConfig::kImageCheckSamples);
             LangevinParams p;
             p.steps = cfg.stepsAt(s);
