@@ -41,6 +41,11 @@ double TrainConfig::learningRate(int it) const
     return (lrStart - lrEnd) * (1.0 - t) + lrEnd;
 }
 
+bool TrainConfig::fp32SamplingAt(int scale) const
+{
+    return std::find(fp32SamplingScales.begin(), fp32SamplingScales.end(), scale) != fp32SamplingScales.end();
+}
+
 int TrainConfig::batchAt(int scale, bool windowed) const
 {
     if (scale == 0 && coarseBatch > 0)
@@ -142,6 +147,10 @@ void TrainConfig::validate() const
     require(windowLr == 0 || (windowLr > 0 && windowLr < 1), "windowed-scale learning rate must be 0 (as the others) or in (0, 1) (got " + num(windowLr) + ")");
     require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
     require(recoveryWeight >= 0 && recoveryWeight <= 100, "recovery weight must be in [0, 100] (got " + num(recoveryWeight) + ")");
+    require(bf16SamplingLimit >= 0 && bf16SamplingLimit <= 100,
+            "bf16 sampling limit must be in [0, 100], 0 for no check (got " + num(bf16SamplingLimit) + ")");
+    for (int s : fp32SamplingScales)
+        require(s >= 0 && s < numScales, "fp32 sampling scale " + std::to_string(s) + " is not a scale");
     require(imageCheckLimit >= 0 && imageCheckLimit <= 100,
             "image check limit must be in [0, 100], 0 for no check (got " + num(imageCheckLimit) + ")");
     require(recoveryDownscale > 0 && recoveryDownscale <= 1, "recovery downscale must be in (0, 1] (got " + num(recoveryDownscale) + ")");
@@ -193,6 +202,9 @@ std::string TrainConfig::toText() const
       << "seed=" << seed << '\n';
     if (!stepFactors.empty())
         s << "stepFactors=" << list(stepFactors) << '\n';
+    s << "bf16SamplingLimit=" << num(bf16SamplingLimit) << '\n';
+    if (!fp32SamplingScales.empty())
+        s << "fp32SamplingScales=" << list(fp32SamplingScales) << '\n';
     return s.str();
 }
 
@@ -246,6 +258,8 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         int bf16Step = 0; geti("bf16FineTraining", bf16Step); c.bf16FineTraining = bf16Step != 0;
         int bf16Coarse = 0; geti("bf16CoarseChains", bf16Coarse); c.bf16CoarseChains = bf16Coarse != 0;
         getl("stepFactors", c.stepFactors);
+        getd("bf16SamplingLimit", c.bf16SamplingLimit);
+        getl("fp32SamplingScales", c.fp32SamplingScales);
         if (kv.count("seed"))
             c.seed = std::stoull(kv["seed"]);
     } catch (const std::logic_error &) {

@@ -61,6 +61,21 @@ struct TrainConfig
      * Laplacian levels for the measure to mean much).
      */
     double imageCheckLimit = 1.05;
+    /**
+     * The sampling-precision check, at the scales the whole-image check judges where the
+     * training's chains are fp32 and sampling (precision Auto on a CPU that computes bfloat16
+     * natively) would run them in bf16: the check's samples drawn again as the sampler draws
+     * them, with bf16 chains through this scale. Where they end at more than this factor
+     * times the whole-image check's patch-SWD, this scale and the coarser ones sample in fp32
+     * (fp32SamplingScales); 0: no such check. The `balanced` model of SIGD16 7 sampled in
+     * bf16 drew stripes in the lawn at its finest scale: patch-SWD 139.1 against 84.8
+     * sampled in fp32 (16 samples, fine band 267.4 against 99.3); the balanced models of
+     * SIGD16 5, 11 and 13 and quick's of 2 and 4 within 1 % either way.
+     */
+    double bf16SamplingLimit = 1.1;
+    /** Scales whose chains sample in fp32 under the precision Auto (set by the check above). */
+    std::vector<int> fp32SamplingScales;
+    bool fp32SamplingAt(int scale) const;
 
     // Schedule (our additions; 0 = the reference behaviour)
     int batchSize = 1;          ///< synthesis chains per iteration

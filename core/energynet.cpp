@@ -102,9 +102,13 @@ at::Tensor EnergyNetImpl::forward(const at::Tensor &x)
 
 std::vector<at::Tensor> EnergyNetImpl::frozenWeights()
 {
-    at::NoGradGuard noGrad;
     // The chains compute in bfloat16 where the precision says so (runtime.h, chainType); training's own forward stays fp32.
-    const auto type = m_w.empty() ? at::kFloat : chainType(m_w.front().device());
+    return frozenWeights(m_w.empty() ? at::kFloat : chainType(m_w.front().device()));
+}
+
+std::vector<at::Tensor> EnergyNetImpl::frozenWeights(at::ScalarType type)
+{
+    at::NoGradGuard noGrad;
     std::vector<at::Tensor> out;
     for (int i = 0; i < layers(); ++i) {
         out.push_back(normalisedWeight(i, false).detach().to(type).contiguous(at::MemoryFormat::ChannelsLast));

@@ -35,8 +35,11 @@ public:
     void setComputeType(at::ScalarType type) { m_compute = type; }
     at::ScalarType computeType() const { return m_compute; }
 
-    /** Weights and biases interleaved (w0, b0, w1, b1, ...), normalised with the current u, detached. */
+    /** Weights and biases interleaved (w0, b0, w1, b1, ...), normalised with the current u, detached,
+     *  in the chains' type (runtime.h, chainType). */
     std::vector<at::Tensor> frozenWeights();
+    /** The same in `type` (at::kFloat or at::kBFloat16). */
+    std::vector<at::Tensor> frozenWeights(at::ScalarType type);
 
     /**
      * Evaluate the energy map with weights from frozenWeights(). `inputs`, when

@@ -48,11 +48,13 @@ const std::vector<at::Tensor> &PyramidModel::frozen(int scale) const
     if (m_frozen.size() < m_nets.size())
         m_frozen.resize(m_nets.size());
     // Rebuilt when the precision has changed the chains' type since (a training turns Auto into fp32 for its span).
+    // A scale the sampling-precision check found worse with bf16 chains keeps fp32 ones (TrainConfig::bf16SamplingLimit).
     const auto &cached = m_frozen[scale];
-    if (cached.empty() || cached.front().scalar_type() != chainType(cached.front().device())) {
+    const bool fp32Here = m_config.fp32SamplingAt(scale);
+    if (cached.empty() || cached.front().scalar_type() != scaleChainType(cached.front().device(), fp32Here)) {
         EnergyNet net = m_nets[scale];
         net->eval();
-        m_frozen[scale] = net->frozenWeights();
+        m_frozen[scale] = net->frozenWeights(scaleChainType(net->parameters().front().device(), fp32Here));
     }
     return m_frozen[scale];
 }
@@ -78,8 +80,24 @@ void PyramidModel::setStepFactor(int scale, double factor)
     f[size_t(scale)] = factor;
 }
 
+void PyramidModel::setFp32Sampling(int scale, bool on)
+{
+    if (scale < 0 || scale >= numScales())
+        throw InvalidArgument("scale " + std::to_string(scale) + " is not a scale");
+    auto &v = m_config.fp32SamplingScales;
+    v.erase(std::remove(v.begin(), v.end(), scale), v.end());
+    if (on) {
+        v.push_back(scale);
+        std::sort(v.begin(), v.end());
+    }
+    if (size_t(scale) < m_frozen.size())
+        m_frozen[size_t(scale)].clear();
+}
+
 void PyramidModel::truncate(int scale)
 {
+    auto &fp32 = m_config.fp32SamplingScales;
+    fp32.erase(std::remove_if(fp32.begin(), fp32.end(), [scale](int s) { return s >= scale; }), fp32.end());
     if (scale < int(m_nets.size()))
         m_nets.erase(m_nets.begin() + std::max(0, scale), m_nets.end());
     if (scale < int(m_config.stepFactors.size()))
@@ -327,6 +345,13 @@ std::string PyramidModel::describe() const
         const bool steps = fine && m_config.bf16FineTraining;
         s << "training in bf16 on a CPU that computes it natively (precision auto): chains " << bf16ChainScales(fine, coarse)
           << (steps ? ", steps above the coarsest" : "") << '\n';
+    }
+    if (!m_config.fp32SamplingScales.empty()) {
+        // e.g. "sampling with fp32 chains at scale 6 (bf16 ones drew worse samples there)"
+        s << "sampling with fp32 chains at scale" << (m_config.fp32SamplingScales.size() > 1 ? "s " : " ");
+        for (size_t k = 0; k < m_config.fp32SamplingScales.size(); ++k)
+            s << (k ? ", " : "") << m_config.fp32SamplingScales[k]; // numbered as the scale lines above
+        s << " (bf16 ones drew worse samples there)\n";
     }
     return s.str();
 }

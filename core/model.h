@@ -49,6 +49,8 @@ public:
 
     /** Multiplier of the Langevin step at `scale` (set by the trainer when it retried a diverging scale). */
     void setStepFactor(int scale, double factor);
+    /** Scale `scale` samples with fp32 chains under the precision Auto (TrainConfig::fp32SamplingScales). */
+    void setFp32Sampling(int scale, bool on);
     /** Appends a trained net (the next scale). */
     void addTrainedScale(EnergyNet net);
     /** Drops trained scales from `scale` on (to retrain them). */

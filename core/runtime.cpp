@@ -115,9 +115,22 @@ at::ScalarType chainType(const at::Device &device, bool training)
     return (p == Precision::Bf16 || p == Precision::Auto) && cpuHasBf16() ? at::kBFloat16 : at::kFloat;
 }
 
+namespace {
+/** A training under Auto is running (TrainingPrecision turned it into Fp32 or Bf16 for its span). */
+std::atomic<bool> g_trainingFromAuto{false};
+} // namespace
+
+at::ScalarType scaleChainType(const at::Device &device, bool fp32Scale)
+{
+    // Inside a training under Auto too: its bank and checks draw coarser scales as the sampler does.
+    const bool autoPrecision = g_precision.load() == Precision::Auto || g_trainingFromAuto.load();
+    return fp32Scale && autoPrecision ? at::kFloat : chainType(device);
+}
+
 TrainingPrecision::TrainingPrecision() : m_before(g_precision.load())
 {
     if (m_before == Precision::Auto) {
+        g_trainingFromAuto = true;
         g_precision = Precision::Fp32;
         applyPrecision(Precision::Fp32);
     }
@@ -139,6 +152,8 @@ bool autoBf16Chains(const at::Device &device, bool asked)
 
 TrainingPrecision::~TrainingPrecision()
 {
+    if (m_before == Precision::Auto)
+        g_trainingFromAuto = false;
     g_precision = m_before;
     applyPrecision(m_before);
 }

@@ -73,6 +73,14 @@ bool cpuHasBf16();
 at::ScalarType chainType(const at::Device &device, bool training = false);
 
 /**
+ * The chains' type for a model's scale that asks to sample in fp32 (`fp32Scale`:
+ * TrainConfig::fp32SamplingScales): kFloat under Auto (also inside a training started
+ * under Auto), where chainType would pick bf16 on such a CPU; an explicit precision
+ * decides alone, as chainType.
+ */
+at::ScalarType scaleChainType(const at::Device &device, bool fp32Scale);
+
+/**
  * True when a training on `device` under the current precision runs chains in bf16
  * because its configuration asks for them (`asked`: TrainConfig's bf16FineChains for the
  * scales above the coarsest, or its bf16CoarseChains for the coarsest): Auto, a CPU with

@@ -108,6 +108,10 @@ struct Attempt
      *  before and after the scale's chain; 0 where the scale is not judged. */
     double swdStart = 0, swdEnd = 0;
     std::string failure; ///< why the whole-image check failed; empty: it passed or did not apply
+    /** The sampling-precision check (TrainConfig::bf16SamplingLimit): sampled with bf16 chains
+     *  through this scale, the check's samples end at more than the limit times swdEnd, so this
+     *  scale and the coarser ones sample in fp32. */
+    bool fp32Sampling = false;
 
     double ratio() const { return swdStart > 0 ? swdEnd / swdStart : 0.0; }
 };
@@ -138,6 +142,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
     const bool bf16Fine = autoBf16Chains(model.device(), model.config().bf16FineChains);
     // And the coarsest scale's chains where it asks for them too (quick on such a CPU).
     const bool bf16Coarse = autoBf16Chains(model.device(), model.config().bf16CoarseChains);
+    // Whether sampling here would run bf16 chains (precision Auto on a CPU that computes bf16).
+    const bool bf16Sampling = autoBf16Chains(model.device(), true);
     TrainingPrecision trainingPrecision; // fp32 unless asked otherwise (runtime.h)
     // The chains this training recorded as CUDA graphs hold device memory: freed however it ends.
     struct ReleaseGraphs
@@ -397,6 +403,32 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             a.swdEnd = meanPatchSwd(swd, ends);
             if (cb.imageChecked)
                 cb.imageChecked(s, attempt, a.swdStart, a.swdEnd);
+            const bool trainedBf16 = s > 0 ? bf16Fine : bf16Coarse;
+            if (bf16Sampling && cfg.bf16SamplingLimit > 0 && !trainedBf16) {
+                // Trained with fp32 chains, sampled with bf16 ones: the check again as the sampler
+                // runs it, coarser scales with bf16 chains (but where a scale keeps fp32) and this
+                // scale's chain in bf16, on the same draw. The coarser scales matter: SIGD16 7's
+                // finest balanced scale ends as well with bf16 chains as with fp32 ones on the
+                // same starts, and draws stripes with either from starts drawn in bf16.
+                Rng r16(attemptSeed(cfg.seed, s, attempt, 99991), dev);
+                at::Tensor starts16;
+                {
+                    struct Restore
+                    {
+                        TrainingPrecision &tp;
+                        bool on;
+                        ~Restore() { tp.setBf16Chains(on); }
+                    } restore{trainingPrecision, trainedBf16};
+                    trainingPrecision.setBf16Chains(true);
+                    starts16 = drawCoarse(r16, TrainConfig::kImageCheckSamples);
+                }
+                const at::Tensor ends16 =
+                    cropPad(langevinEnergy(padImage(starts16, pad), net->frozenWeights(at::kBFloat16), {}, p, &r16, cancel), pad);
+                const double swd16 = meanPatchSwd(swd, ends16);
+                a.fp32Sampling = swd16 > cfg.bf16SamplingLimit * a.swdEnd;
+                if (cb.samplingChecked)
+                    cb.samplingChecked(s, attempt, a.swdEnd, swd16, a.fp32Sampling);
+            }
             if (a.ratio() > cfg.imageCheckLimit)
                 a.failure = "synthesis moves away from the image at scale " + scaleName + " (its chain raises " +
                             std::to_string(starts.size(0)) + " coarser samples' patch-SWD against the scale's image from " +
@@ -444,6 +476,9 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         }
         doneCost = doneBefore + scaleCost(cfg, geo.scales[s], s);
         model.setStepFactor(s, kept->factor);
+        if (kept->fp32Sampling) // this scale and the coarser ones sample as they were trained
+            for (int k = 0; k <= s; ++k)
+                model.setFp32Sampling(k, true);
         model.addTrainedScale(kept->net);
         recoverThrough(s, z);
         if (cb.scaleFinished)

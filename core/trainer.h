@@ -55,6 +55,13 @@ struct TrainCallbacks
     /** An attempt at a scale was judged by the whole-image check: the coarser samples' mean
      *  patch-SWD against the scale's real image before and after the scale's chain. */
     std::function<void(int scale, int attempt, double swdStart, double swdEnd)> imageChecked;
+    /**
+     * The sampling-precision check (TrainConfig::bf16SamplingLimit) at a judged scale: the
+     * check's samples' mean patch-SWD at the scale's end drawn in fp32 (the whole-image
+     * check's) and with bf16 chains, and whether this scale and the coarser ones then
+     * sample in fp32.
+     */
+    std::function<void(int scale, int attempt, double fp32End, double bf16End, bool fp32Sampling)> samplingChecked;
     int snapshotEvery = 50;
 };
 

@@ -689,6 +689,103 @@ private Q_SLOTS:
         QCOMPARE(model.config().stepSizeAt(1), model.config().stepSize);
     }
 
+    void fp32SamplingScalesTravelWithTheModelAndPickTheChainsType()
+    {
+        TrainConfig c = test::tinyConfig(4);
+        c.numScales = 2;
+        PyramidModel model(test::patternImage(24, 20), c);
+        train(model, {});
+        QVERIFY(model.isComplete());
+        QVERIFY(model.config().fp32SamplingScales.empty()); // the tiny config's scales are not judged
+        model.setFp32Sampling(1, true);
+        QCOMPARE(model.config().fp32SamplingScales, (std::vector<int>{1}));
+        QVERIFY(model.config().fp32SamplingAt(1) && !model.config().fp32SamplingAt(0));
+        QVERIFY(model.describe().find("sampling with fp32 chains at scale 1") != std::string::npos);
+        // Saved and read back with the model.
+        const std::string bytes = model.toBytes();
+        const PyramidModel back = PyramidModel::fromBytes(bytes.data(), bytes.size(), "back.pgcn");
+        QCOMPARE(back.config().fp32SamplingScales, (std::vector<int>{1}));
+        // Under Auto the marked scale samples in fp32, the other in the chains' type (bf16 on a
+        // CPU that computes it natively); an explicit precision decides alone.
+        const at::Device cpu(at::kCPU);
+        QCOMPARE(back.frozen(1).front().scalar_type(), at::kFloat);
+        QCOMPARE(back.frozen(0).front().scalar_type(), chainType(cpu));
+        if (cpuHasBf16()) {
+            QCOMPARE(back.frozen(0).front().scalar_type(), at::kBFloat16);
+            setPrecision(Precision::Bf16);
+            const at::ScalarType forced = back.frozen(1).front().scalar_type();
+            setPrecision(Precision::Auto);
+            QCOMPARE(forced, at::kBFloat16);
+            QCOMPARE(back.frozen(1).front().scalar_type(), at::kFloat); // rebuilt for Auto again
+        }
+        // Unmarked, retrained or out of range.
+        model.setFp32Sampling(1, false);
+        QVERIFY(model.config().fp32SamplingScales.empty());
+        model.setFp32Sampling(1, true);
+        model.truncate(1);
+        QVERIFY(model.config().fp32SamplingScales.empty());
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, model.setFp32Sampling(2, true));
+        TrainConfig bad = c;
+        bad.fp32SamplingScales = {2};
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, bad.validate());
+        bad = c;
+        bad.bf16SamplingLimit = -1;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, bad.validate());
+    }
+
+    void samplingPrecisionCheckJudgesTheBf16Chain()
+    {
+        if (!cpuHasBf16())
+            QSKIP("the sampling-precision check runs where sampling computes in bf16 (a CPU with AVX512-BF16)");
+        // A limit every bf16 draw exceeds: the judged finest scale and the coarser ones sample
+        // in fp32. The fp32 figure is the whole-image check's; the bf16 draw ends near it.
+        TrainConfig c = imageCheckConfig(6);
+        c.bf16SamplingLimit = 1e-6;
+        PyramidModel model(test::patternImage(48, 40), c);
+        double checkEnd = -1, fp32End = -1, bf16End = -1;
+        int calls = 0;
+        TrainCallbacks cb;
+        cb.imageChecked = [&](int, int, double, double end) { checkEnd = end; };
+        cb.samplingChecked = [&](int scale, int, double f32, double b16, bool fp32) {
+            QCOMPARE(scale, 2);
+            QVERIFY(fp32);
+            fp32End = f32;
+            bf16End = b16;
+            ++calls;
+        };
+        train(model, cb);
+        QCOMPARE(calls, 1);
+        QCOMPARE(fp32End, checkEnd);
+        QVERIFY2(bf16End > 0.5 * fp32End && bf16End < 2.0 * fp32End, qPrintable(QStringLiteral("%1 / %2").arg(bf16End).arg(fp32End)));
+        QCOMPARE(model.config().fp32SamplingScales, (std::vector<int>{0, 1, 2}));
+        for (int k = 0; k < 3; ++k)
+            QCOMPARE(model.frozen(k).front().scalar_type(), at::kFloat);
+
+        // A limit no chain reaches: judged, not marked.
+        c.bf16SamplingLimit = 100;
+        PyramidModel kept(test::patternImage(48, 40), c);
+        TrainCallbacks cb2;
+        bool marked = true;
+        cb2.samplingChecked = [&](int, int, double, double, bool fp32) { marked = fp32; };
+        train(kept, cb2);
+        QVERIFY(!marked);
+        QVERIFY(kept.config().fp32SamplingScales.empty());
+
+        // Off, or trained with bf16 chains (quick's fine scales): not judged.
+        for (int variant = 0; variant < 2; ++variant) {
+            TrainConfig d = imageCheckConfig(6);
+            if (variant == 0)
+                d.bf16SamplingLimit = 0;
+            else
+                d.bf16FineChains = true;
+            PyramidModel m(test::patternImage(48, 40), d);
+            TrainCallbacks quiet;
+            quiet.samplingChecked = [&](int, int, double, double, bool) { QFAIL("judged"); };
+            train(m, quiet);
+            QVERIFY(m.isComplete());
+        }
+    }
+
     void rejectsBadConfigs()
     {
         TrainConfig c = test::tinyConfig();
