@@ -66,8 +66,9 @@ struct TrainConfig
      * training's chains are fp32 and sampling (precision Auto on a CPU that computes bfloat16
      * natively) would run them in bf16: the check's samples drawn again as the sampler draws
      * them, with bf16 chains through this scale. Where they end at more than this factor
-     * times the whole-image check's patch-SWD, this scale and the coarser ones sample in fp32
-     * (fp32SamplingScales); 0: no such check. The `balanced` model of SIGD16 7 sampled in
+     * times the whole-image check's patch-SWD, the coarser scales sample in fp32
+     * (fp32SamplingScales), and this one too unless its own bf16 chain from the check's
+     * fp32 starts stays within the factor; 0: no such check. The `balanced` model of SIGD16 7 sampled in
      * bf16 drew stripes in the lawn at its finest scale: patch-SWD 139.1 against 84.8
      * sampled in fp32 (16 samples, fine band 267.4 against 99.3); the balanced models of
      * SIGD16 5, 11 and 13 and quick's of 2 and 4 within 1 % either way.

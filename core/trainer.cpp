@@ -108,10 +108,9 @@ struct Attempt
      *  before and after the scale's chain; 0 where the scale is not judged. */
     double swdStart = 0, swdEnd = 0;
     std::string failure; ///< why the whole-image check failed; empty: it passed or did not apply
-    /** The sampling-precision check (TrainConfig::bf16SamplingLimit): sampled with bf16 chains
-     *  through this scale, the check's samples end at more than the limit times swdEnd, so this
-     *  scale and the coarser ones sample in fp32. */
-    bool fp32Sampling = false;
+    /** The sampling-precision check (TrainConfig::bf16SamplingLimit): scales 0 to this one
+     *  sample in fp32 (-1: none). */
+    int fp32Through = -1;
 
     double ratio() const { return swdStart > 0 ? swdEnd / swdStart : 0.0; }
 };
@@ -425,9 +424,16 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 const at::Tensor ends16 =
                     cropPad(langevinEnergy(padImage(starts16, pad), net->frozenWeights(at::kBFloat16), {}, p, &r16, cancel), pad);
                 const double swd16 = meanPatchSwd(swd, ends16);
-                a.fp32Sampling = swd16 > cfg.bf16SamplingLimit * a.swdEnd;
+                if (swd16 > cfg.bf16SamplingLimit * a.swdEnd) {
+                    // Sampled so it ends farther from the image. This scale's own bf16 chain from the
+                    // check's fp32 starts tells whether fp32 is needed here or only below: SIGD16 7's
+                    // finest scale ends as well so (83.3 against 80.7) and it is the costliest.
+                    const double own16 = meanPatchSwd(
+                        swd, cropPad(langevinEnergy(padImage(starts, pad), net->frozenWeights(at::kBFloat16), {}, p, &r16, cancel), pad));
+                    a.fp32Through = own16 > cfg.bf16SamplingLimit * a.swdEnd ? s : s - 1;
+                }
                 if (cb.samplingChecked)
-                    cb.samplingChecked(s, attempt, a.swdEnd, swd16, a.fp32Sampling);
+                    cb.samplingChecked(s, attempt, a.swdEnd, swd16, a.fp32Through);
             }
             if (a.ratio() > cfg.imageCheckLimit)
                 a.failure = "synthesis moves away from the image at scale " + scaleName + " (its chain raises " +
@@ -476,9 +482,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         }
         doneCost = doneBefore + scaleCost(cfg, geo.scales[s], s);
         model.setStepFactor(s, kept->factor);
-        if (kept->fp32Sampling) // this scale and the coarser ones sample as they were trained
-            for (int k = 0; k <= s; ++k)
-                model.setFp32Sampling(k, true);
+        for (int k = 0; k <= kept->fp32Through; ++k) // the sampling-precision check's verdict
+            model.setFp32Sampling(k, true);
         model.addTrainedScale(kept->net);
         recoverThrough(s, z);
         if (cb.scaleFinished)

@@ -58,10 +58,10 @@ struct TrainCallbacks
     /**
      * The sampling-precision check (TrainConfig::bf16SamplingLimit) at a judged scale: the
      * check's samples' mean patch-SWD at the scale's end drawn in fp32 (the whole-image
-     * check's) and with bf16 chains, and whether this scale and the coarser ones then
-     * sample in fp32.
+     * check's) and with bf16 chains, and the scales that then sample in fp32: 0 to
+     * `fp32Through` (-1: none; the scale itself or only the coarser ones).
      */
-    std::function<void(int scale, int attempt, double fp32End, double bf16End, bool fp32Sampling)> samplingChecked;
+    std::function<void(int scale, int attempt, double fp32End, double bf16End, int fp32Through)> samplingChecked;
     int snapshotEvery = 50;
 };
 

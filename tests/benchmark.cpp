@@ -704,9 +704,11 @@ RunResult trainOnce(const RgbImage &image, const TrainConfig &cfg, int nSamples,
         checks[{s, attempt}] = r.scaleImageCheck[s] = end / start;
         std::fprintf(stderr, "  scale %d: whole-image check %.1f -> %.1f (x%.3f)\n", s, start, end, end / start);
     };
-    cb.samplingChecked = [&](int s, int, double fp32End, double bf16End, bool fp32) {
-        std::fprintf(stderr, "  scale %d: sampled with bf16 chains %.1f (fp32 %.1f, x%.3f)%s\n", s, bf16End, fp32End,
-                     bf16End / fp32End, fp32 ? ": scales 0 to it sample in fp32" : "");
+    cb.samplingChecked = [&](int s, int, double fp32End, double bf16End, int fp32Through) {
+        std::fprintf(stderr, "  scale %d: sampled with bf16 chains %.1f (fp32 %.1f, x%.3f)", s, bf16End, fp32End, bf16End / fp32End);
+        if (fp32Through >= 0)
+            std::fprintf(stderr, ": scales 0 to %d sample in fp32", fp32Through);
+        std::fprintf(stderr, "\n");
     };
     cb.keptBest = [&](int s, int attempt, const std::string &why) {
         r.scaleImageCheck[s] = checks[{s, attempt}];

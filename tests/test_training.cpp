@@ -737,8 +737,9 @@ private Q_SLOTS:
     {
         if (!cpuHasBf16())
             QSKIP("the sampling-precision check runs where sampling computes in bf16 (a CPU with AVX512-BF16)");
-        // A limit every bf16 draw exceeds: the judged finest scale and the coarser ones sample
-        // in fp32. The fp32 figure is the whole-image check's; the bf16 draw ends near it.
+        // A limit every bf16 draw exceeds, and the scale's own bf16 chain too: the judged finest
+        // scale and the coarser ones sample in fp32. The fp32 figure is the whole-image check's;
+        // the bf16 draw ends near it.
         TrainConfig c = imageCheckConfig(6);
         c.bf16SamplingLimit = 1e-6;
         PyramidModel model(test::patternImage(48, 40), c);
@@ -746,9 +747,9 @@ private Q_SLOTS:
         int calls = 0;
         TrainCallbacks cb;
         cb.imageChecked = [&](int, int, double, double end) { checkEnd = end; };
-        cb.samplingChecked = [&](int scale, int, double f32, double b16, bool fp32) {
+        cb.samplingChecked = [&](int scale, int, double f32, double b16, int fp32Through) {
             QCOMPARE(scale, 2);
-            QVERIFY(fp32);
+            QCOMPARE(fp32Through, 2);
             fp32End = f32;
             bf16End = b16;
             ++calls;
@@ -765,10 +766,10 @@ private Q_SLOTS:
         c.bf16SamplingLimit = 100;
         PyramidModel kept(test::patternImage(48, 40), c);
         TrainCallbacks cb2;
-        bool marked = true;
-        cb2.samplingChecked = [&](int, int, double, double, bool fp32) { marked = fp32; };
+        int marked = 0;
+        cb2.samplingChecked = [&](int, int, double, double, int fp32Through) { marked = fp32Through; };
         train(kept, cb2);
-        QVERIFY(!marked);
+        QCOMPARE(marked, -1);
         QVERIFY(kept.config().fp32SamplingScales.empty());
 
         // Off, or trained with bf16 chains (quick's fine scales): not judged.
@@ -780,7 +781,7 @@ private Q_SLOTS:
                 d.bf16FineChains = true;
             PyramidModel m(test::patternImage(48, 40), d);
             TrainCallbacks quiet;
-            quiet.samplingChecked = [&](int, int, double, double, bool) { QFAIL("judged"); };
+            quiet.samplingChecked = [&](int, int, double, double, int) { QFAIL("judged"); };
             train(m, quiet);
             QVERIFY(m.isComplete());
         }
