@@ -401,9 +401,10 @@ int cmdTrain(int argc, char **argv)
     cb.keptBest = [&](int, int, const std::string &why) { std::fprintf(stderr, "%s%s\n", tty ? "\n" : "", why.c_str()); };
     cb.samplingChecked = [&](int scale, int, double fp32End, double bf16End, int fp32Through) {
         if (fp32Through >= 0)
-            std::fprintf(stderr, "%sscales 1-%d sample with fp32 chains: with bf16 ones the samples of scale %d end farther from "
+            std::fprintf(stderr, "%s%s%d sample%s with fp32 chains: with bf16 ones the samples of scale %d end farther from "
                                  "the image (patch-SWD %.1f against %.1f)\n",
-                         tty ? "\n" : "", fp32Through + 1, scale + 1, bf16End, fp32End);
+                         tty ? "\n" : "", fp32Through > 0 ? "scales 1-" : "scale ", fp32Through + 1, fp32Through > 0 ? "" : "s",
+                         scale + 1, bf16End, fp32End);
     };
     cb.scaleFinished = [&](int s, const PyramidModel &m) {
         if (snapDir.empty())

@@ -50,11 +50,11 @@ const std::vector<at::Tensor> &PyramidModel::frozen(int scale) const
     // Rebuilt when the precision has changed the chains' type since (a training turns Auto into fp32 for its span).
     // A scale the sampling-precision check found worse with bf16 chains keeps fp32 ones (TrainConfig::bf16SamplingLimit).
     const auto &cached = m_frozen[scale];
-    const bool fp32Here = m_config.fp32SamplingAt(scale);
-    if (cached.empty() || cached.front().scalar_type() != scaleChainType(cached.front().device(), fp32Here)) {
+    const at::ScalarType type = scaleChainType(m_device, m_config.fp32SamplingAt(scale));
+    if (cached.empty() || cached.front().scalar_type() != type) {
         EnergyNet net = m_nets[scale];
         net->eval();
-        m_frozen[scale] = net->frozenWeights(scaleChainType(net->parameters().front().device(), fp32Here));
+        m_frozen[scale] = net->frozenWeights(type);
     }
     return m_frozen[scale];
 }
@@ -90,8 +90,6 @@ void PyramidModel::setFp32Sampling(int scale, bool on)
         v.push_back(scale);
         std::sort(v.begin(), v.end());
     }
-    if (size_t(scale) < m_frozen.size())
-        m_frozen[size_t(scale)].clear();
 }
 
 void PyramidModel::truncate(int scale)

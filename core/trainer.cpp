@@ -396,10 +396,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             p.steps = cfg.stepsAt(s);
             p.stepSize = cfg.stepSize * factor;
             p.noise = 0.0;
-            const at::Tensor ends = cropPad(langevinEnergy(padImage(starts, pad), net->frozenWeights(), {}, p, &checkRng, cancel), pad);
-            PatchSwd swd(obs.to(at::kCPU, at::kFloat)); // the scale's image prepared once for both sets
+            PatchSwd swd(obs.to(at::kCPU, at::kFloat)); // the scale's image prepared once for every set
+            // The mean patch-SWD of coarser samples `from` after the scale's chain with `weights`.
+            auto endSwd = [&](const at::Tensor &from, const std::vector<at::Tensor> &weights, Rng &r) {
+                return meanPatchSwd(swd, cropPad(langevinEnergy(padImage(from, pad), weights, {}, p, &r, cancel), pad));
+            };
             a.swdStart = meanPatchSwd(swd, starts);
-            a.swdEnd = meanPatchSwd(swd, ends);
+            a.swdEnd = endSwd(starts, net->frozenWeights(), checkRng);
             if (cb.imageChecked)
                 cb.imageChecked(s, attempt, a.swdStart, a.swdEnd);
             const bool trainedBf16 = s > 0 ? bf16Fine : bf16Coarse;
@@ -421,16 +424,13 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     trainingPrecision.setBf16Chains(true);
                     starts16 = drawCoarse(r16, TrainConfig::kImageCheckSamples);
                 }
-                const at::Tensor ends16 =
-                    cropPad(langevinEnergy(padImage(starts16, pad), net->frozenWeights(at::kBFloat16), {}, p, &r16, cancel), pad);
-                const double swd16 = meanPatchSwd(swd, ends16);
+                const std::vector<at::Tensor> bf16Weights = net->frozenWeights(at::kBFloat16);
+                const double swd16 = endSwd(starts16, bf16Weights, r16);
                 if (swd16 > cfg.bf16SamplingLimit * a.swdEnd) {
                     // Sampled so it ends farther from the image. This scale's own bf16 chain from the
                     // check's fp32 starts tells whether fp32 is needed here or only below: SIGD16 7's
                     // finest scale ends as well so (83.3 against 80.7) and it is the costliest.
-                    const double own16 = meanPatchSwd(
-                        swd, cropPad(langevinEnergy(padImage(starts, pad), net->frozenWeights(at::kBFloat16), {}, p, &r16, cancel), pad));
-                    a.fp32Through = own16 > cfg.bf16SamplingLimit * a.swdEnd ? s : s - 1;
+                    a.fp32Through = endSwd(starts, bf16Weights, r16) > cfg.bf16SamplingLimit * a.swdEnd ? s : s - 1;
                 }
                 if (cb.samplingChecked)
                     cb.samplingChecked(s, attempt, a.swdEnd, swd16, a.fp32Through);
