@@ -523,6 +523,121 @@ private Q_SLOTS:
         QCOMPARE(w.gallery()->count(), 8);
     }
 
+    void modelFilesOpenAndExport()
+    {
+        QTemporaryDir dir;
+        const QString partial = dir.filePath(QStringLiteral("partial.pgcn"));
+        const QString full = dir.filePath(QStringLiteral("full.pgcn"));
+        const ui::TrainSettings recipe = test::tinySettings(12);
+        QByteArray partialBytes;
+        {
+            // A training stopped after its first scale, exported as the CLI would write it.
+            MainWindow w;
+            w.setQuiet(true);
+            w.setSourceImage(test::patternQImage(), QStringLiteral("pattern.png"));
+            w.trainingPanel()->setSettings(recipe);
+            QSignalSpy finished(&w, &MainWindow::trainingFinished);
+            QObject::connect(w.worker(), &ui::EngineWorker::scaleFinished, w.worker(),
+                             [wk = w.worker()](int) { wk->requestCancel(); }, Qt::DirectConnection);
+            w.startTraining();
+            QVERIFY(finished.wait(test::kJobTimeoutMs));
+            QCOMPARE(w.modelInfo().trainedScales, 1);
+            QVERIFY(w.exportModelTo(partial));
+            partialBytes = w.modelBytes();
+            QFile f(partial);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QCOMPARE(f.readAll(), partialBytes); // the model file itself, byte for byte
+        }
+        // Opened as a new project around the model: its finest real image is the source, the
+        // panel holds its recipe (without the per-scale decisions), and Start resumes it.
+        MainWindow b;
+        b.setQuiet(true);
+        QVERIFY(b.openFile(partial));
+        QCOMPARE(b.canvas()->image().size(), QSize(24, 20));
+        QVERIFY(b.projectPath().isEmpty());
+        QVERIFY(!b.isWindowModified());
+        QCOMPARE(b.modelBytes(), partialBytes);
+        QTRY_COMPARE_WITH_TIMEOUT(b.modelInfo().trainedScales, 1, 10000);
+        QCOMPARE(b.modelInfo().numScales, 2);
+        QCOMPARE(b.trainingPanel()->settings().configText, recipe.configText);
+        QVERIFY(b.trainingPanel()->resumeOffered());
+        QSignalSpy progress(&b, &MainWindow::progressShown);
+        QSignalSpy finished(&b, &MainWindow::trainingFinished);
+        b.startTraining();
+        QVERIFY(finished.wait(test::kJobTimeoutMs));
+        QCOMPARE(finished.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        QCOMPARE(b.modelInfo().trainedScales, 2);
+        QVERIFY(!progress.isEmpty());
+        for (const auto &args : std::as_const(progress))
+            QCOMPARE(args.first().value<ui::TrainStatus>().scale, 1); // scale 0 was not trained again
+        QVERIFY(b.exportModelTo(full));
+
+        // The exported model samples as the model it came from, seed for seed.
+        MainWindow c;
+        c.setQuiet(true);
+        QVERIFY(c.openModel(full));
+        QTRY_COMPARE_WITH_TIMEOUT(c.modelInfo().trainedScales, 2, 10000);
+        QVERIFY(!c.trainingPanel()->resumeOffered());
+        ui::SampleSettings ss;
+        ss.count = 2;
+        ss.randomSeed = false;
+        ss.seed = 7;
+        ss.recordChain = false;
+        for (MainWindow *w : {&b, &c}) {
+            w->samplePanel()->setSettings(ss);
+            QSignalSpy generated(w, &MainWindow::generationFinished);
+            w->generate();
+            QVERIFY(generated.wait(test::kJobTimeoutMs));
+            QCOMPARE(generated.first().first().value<JobOutcome>().kind, JobOutcome::Finished);
+        }
+        QCOMPARE(c.gallery()->count(), 2);
+        const auto eb = b.gallery()->entries(), ec = c.gallery()->entries();
+        QCOMPARE(eb.size(), 2);
+        for (int i = 0; i < 2; ++i)
+            QCOMPARE(ec[i].image, eb[i].image);
+
+        // Damaged or foreign model files: a message, and the session as it was.
+        const QString bad = dir.filePath(QStringLiteral("bad.pgcn"));
+        for (const QByteArray &bytes : {QByteArray("not a model"), partialBytes.left(partialBytes.size() / 2), QByteArray()}) {
+            QFile f(bad);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(bytes);
+            f.close();
+            QSignalSpy failed(&c, &MainWindow::failureShown);
+            QVERIFY(!c.openFile(bad));
+            QCOMPARE(failed.size(), 1);
+            QCOMPARE(failed.first().first().toString(), QStringLiteral("Cannot open the model"));
+            QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("bad.pgcn")), qPrintable(failed.first().at(1).toString()));
+            QCOMPARE(c.modelInfo().trainedScales, 2);
+            QCOMPARE(c.gallery()->count(), 2);
+        }
+        QSignalSpy failed(&c, &MainWindow::failureShown);
+        QVERIFY(!c.openModel(dir.filePath(QStringLiteral("missing.pgcn"))));
+        QCOMPARE(failed.size(), 1);
+        // An export that cannot be written says so and leaves no file behind.
+        QVERIFY(!c.exportModelTo(dir.filePath(QStringLiteral("no/such/folder/m.pgcn"))));
+        QCOMPARE(failed.size(), 2);
+        QCOMPARE(failed.last().first().toString(), QStringLiteral("Cannot export the model"));
+    }
+
+    void modelRecipeLeavesOutPerScaleDecisions()
+    {
+        TrainConfig cfg = test::tinyConfig(9);
+        cfg.presetName = "balanced";
+        cfg.seed = 5;
+        TrainConfig decided = cfg;
+        decided.stepFactors = {1.0, 0.5};
+        decided.fp32SamplingScales = {0};
+        const ui::TrainSettings s = ui::trainSettingsForModel(QString::fromStdString(decided.toText()));
+        QCOMPARE(s.configText, QString::fromStdString(cfg.toText()));
+        QCOMPARE(s.preset, QStringLiteral("balanced"));
+        QCOMPARE(s.maxSize, 24);
+        QCOMPARE(s.minSize, 12);
+        QCOMPARE(s.scales, 2);
+        QCOMPARE(s.seed, quint64(5));
+        QVERIFY_THROWS_EXCEPTION(std::exception, ui::trainSettingsForModel(QStringLiteral("maxSize=abc\n")));
+    }
+
     void saysWhenTheImageIsTooSmallForAPyramid()
     {
         // The tiny configuration's minimum size is 12 px: a 24x20 image has a pyramid, a 12x10 one

@@ -18,6 +18,18 @@ QStringList fineScalesChoices()
 {
     return {QStringLiteral("auto"), QStringLiteral("windows"), QStringLiteral("whole")};
 }
+/** The training panel's fields as `c` sets them. */
+TrainSettings fieldsOf(const TrainConfig &c)
+{
+    TrainSettings s;
+    s.maxSize = c.maxSize;
+    s.minSize = c.minSize;
+    s.scales = c.numScales;
+    s.iterations = c.iterations;
+    s.langevinSteps = c.stepsPerScale;
+    s.seed = c.seed;
+    return s;
+}
 } // namespace
 
 QVariantMap TrainSettings::toVariant() const
@@ -64,15 +76,8 @@ TrainSettings TrainSettings::fromVariant(const QVariantMap &map)
 
 TrainSettings presetSettings(const QString &preset)
 {
-    TrainSettings s;
-    const TrainConfig c = TrainConfig::preset(preset.toStdString());
+    TrainSettings s = fieldsOf(TrainConfig::preset(preset.toStdString()));
     s.preset = preset;
-    s.maxSize = c.maxSize;
-    s.minSize = c.minSize;
-    s.scales = c.numScales;
-    s.iterations = c.iterations;
-    s.langevinSteps = c.stepsPerScale;
-    s.seed = c.seed;
     return s;
 }
 
@@ -103,6 +108,19 @@ TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu)
     c.seed = s.seed;
     c.validate();
     return c;
+}
+
+TrainSettings trainSettingsForModel(const QString &configText)
+{
+    TrainConfig c = TrainConfig::fromText(configText.toStdString());
+    c.stepFactors.clear();
+    c.fp32SamplingScales.clear();
+    c.validate();
+    TrainSettings s = fieldsOf(c);
+    const QString preset = QString::fromStdString(c.presetName);
+    s.preset = presetNames().contains(preset) ? preset : QStringLiteral("quick");
+    s.configText = QString::fromStdString(c.toText());
+    return s;
 }
 
 QStringList presetNames()

@@ -53,6 +53,15 @@ TrainSettings presetSettings(const QString &preset);
  * Throws pgcn::InvalidArgument on invalid values.
  */
 pgcn::TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu = false);
+/**
+ * The settings that train a model such as the one whose configuration is
+ * `configText` (a model file's): its preset's name and fields, and the
+ * configuration itself without what the training decided per scale (step
+ * factors, fp32 sampling scales), so Start on a partly trained model
+ * resumes it and on a finished one trains the same recipe again.
+ * Throws pgcn::FileFormatError / InvalidArgument for text that is not a configuration.
+ */
+TrainSettings trainSettingsForModel(const QString &configText);
 QStringList presetNames();
 bool cudaPresent();
 /** True when the CPU computes bfloat16 natively (AVX512-BF16): Automatic samples with bf16 chains there. */

@@ -11,7 +11,9 @@
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 
 #include "allocator.h"
 #include "config.h"
@@ -61,6 +63,40 @@ ModelInfo describe(const PyramidModel &model)
     info.configText = QString::fromStdString(model.config().toText());
     return info;
 }
+
+} // namespace
+
+bool readModelFile(const QString &path, QByteArray *bytes, ModelInfo *info, QString *error)
+{
+    const auto fail = [&](const QString &message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(QObject::tr("%1: %2").arg(QDir::toNativeSeparators(path), file.errorString()));
+    // A model of the largest presets is a few MB; far beyond that it is not one of ours.
+    constexpr qint64 kMaxModelBytes = qint64(1) << 30;
+    if (file.size() > kMaxModelBytes)
+        return fail(QObject::tr("%1: %2 MB is too large for a model file").arg(QDir::toNativeSeparators(path)).arg(file.size() >> 20));
+    const QByteArray data = file.readAll();
+    if (file.error() != QFileDevice::NoError)
+        return fail(QObject::tr("%1: %2").arg(QDir::toNativeSeparators(path), file.errorString()));
+    try {
+        const PyramidModel model = PyramidModel::fromBytes(data.constData(), size_t(data.size()),
+                                                           QDir::toNativeSeparators(path).toStdString(), at::kCPU);
+        if (info)
+            *info = describe(model);
+    } catch (const std::exception &e) {
+        return fail(QString::fromUtf8(e.what()));
+    }
+    if (bytes)
+        *bytes = data;
+    return true;
+}
+
+namespace {
 
 /** LibTorch's out-of-memory errors (runtime.h); on a GPU the allocator's cached blocks go back to the driver. */
 bool outOfMemory(const std::exception &e)

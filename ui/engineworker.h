@@ -10,6 +10,15 @@
 namespace pgcn::ui {
 
 /**
+ * A model file as written by `patchgencn train` or the studio's Export Model:
+ * its bytes and what the studio shows of it (the real image at every scale,
+ * the description, the configuration), read and checked on the CPU as the
+ * worker reads a project's model. False with a message in `error` for a
+ * missing, unreadable, foreign or damaged file.
+ */
+bool readModelFile(const QString &path, QByteArray *bytes, ModelInfo *info, QString *error);
+
+/**
  * Runs the engine for the studio. Lives on its own QThread and owns the
  * model; its slots are called through queued connections and block that
  * thread only. Results, progress and failures come back as signals carrying

@@ -28,6 +28,7 @@
 #include <QPushButton>
 #include <QRandomGenerator>
 #include <QScreen>
+#include <QSaveFile>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -255,10 +256,10 @@ void MainWindow::stopWorker()
 
 QString MainWindow::fileDialogFilter()
 {
-    return tr("Images and projects (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.%1);;"
+    return tr("Images, projects and models (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.%1 *.%2);;"
               "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp);;"
-              "Projects (*.%1);;All files (*)")
-        .arg(QLatin1String(kProjectSuffix));
+              "Projects (*.%1);;Models (*.%2);;All files (*)")
+        .arg(QLatin1String(kProjectSuffix), QLatin1String(kModelSuffix));
 }
 
 // ---------------------------------------------------------------- set-up
@@ -277,6 +278,8 @@ void MainWindow::createActions()
     m_saveAct = make(tr("&Save Project"), QStringLiteral(":/icons/save.svg"), QKeySequence::Save, &MainWindow::save);
     m_saveAsAct = make(tr("Save Project &As..."), QString(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), &MainWindow::saveAs);
     m_exportAct = make(tr("&Export..."), QStringLiteral(":/icons/export.svg"), QKeySequence(Qt::CTRL | Qt::Key_E), &MainWindow::exportCurrent);
+    m_exportModelAct = make(tr("Export &Model..."), QString(), QKeySequence(), &MainWindow::exportModelDialog);
+    m_exportModelAct->setStatusTip(tr("Save the trained model as a .pgcn file for the patchgencn command-line tool"));
     m_quitAct = make(tr("&Quit"), QString(), QKeySequence::Quit, &MainWindow::close);
 
     m_undoAct = m_undo->createUndoAction(this, tr("&Undo"));
@@ -346,6 +349,7 @@ void MainWindow::createMenus()
     file->addAction(m_saveAct);
     file->addAction(m_saveAsAct);
     file->addAction(m_exportAct);
+    file->addAction(m_exportModelAct);
     file->addSeparator();
     file->addAction(m_quitAct);
 
@@ -544,9 +548,6 @@ void MainWindow::connectWorker()
     });
     connect(m_worker, &EngineWorker::generationFinished, this, &MainWindow::onGenerationFinished);
     connect(m_worker, &EngineWorker::modelLoadFailed, this, [this](const QString &message) {
-        JobOutcome o;
-        o.kind = JobOutcome::Failed;
-        o.message = message;
         if (!m_moveFromDevice.isEmpty()) {
             // A move that failed (no memory on the GPU, say): the model goes back where it was.
             const QString device = m_moveFromDevice, precision = m_moveFromPrecision;
@@ -560,13 +561,11 @@ void MainWindow::connectWorker()
             m_training->setSettings(shown);
             updateModifiedMark(); // the project's device is as it was
             loadModelOnWorker(device, precision);
-            o.hint = tr("The model stays on the device it was on.");
-            showFailure(tr("Cannot move the model"), o);
+            reportError(tr("Cannot move the model"), message, tr("The model stays on the device it was on."));
             return;
         }
-        o.hint = tr("The project's model cannot be used; train again.");
         m_modelBytes.clear();
-        showFailure(tr("Cannot load the model"), o);
+        reportError(tr("Cannot load the model"), message, tr("The project's model cannot be used; train again."));
     });
 }
 
@@ -642,9 +641,20 @@ void MainWindow::updateRecentMenu()
 
 bool MainWindow::openFile(const QString &path)
 {
-    if (QFileInfo(path).suffix().compare(QLatin1String(kProjectSuffix), Qt::CaseInsensitive) == 0)
+    const QString suffix = QFileInfo(path).suffix();
+    if (suffix.compare(QLatin1String(kProjectSuffix), Qt::CaseInsensitive) == 0)
         return openProject(path);
+    if (suffix.compare(QLatin1String(kModelSuffix), Qt::CaseInsensitive) == 0)
+        return openModel(path);
     return openImage(path);
+}
+
+bool MainWindow::refuseWhileBusy()
+{
+    if (m_job == Job::None)
+        return false;
+    statusBar()->showMessage(tr("Wait for the running job to finish (or cancel it) first"), 5000);
+    return true;
 }
 
 void MainWindow::openDialog()
@@ -653,7 +663,7 @@ void MainWindow::openDialog()
         return;
     QSettings s;
     const QString dir = s.value(QStringLiteral("dirs/open"), QDir::homePath()).toString();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Image or Project"), dir, fileDialogFilter());
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Image, Project or Model"), dir, fileDialogFilter());
     if (path.isEmpty())
         return;
     s.setValue(QStringLiteral("dirs/open"), QFileInfo(path).absolutePath());
@@ -676,19 +686,15 @@ void MainWindow::openProjectDialog()
 
 bool MainWindow::openImage(const QString &path)
 {
-    if (m_job != Job::None) {
-        statusBar()->showMessage(tr("Wait for the running job to finish (or cancel it) first"), 5000);
+    if (refuseWhileBusy())
         return false;
-    }
     QImage image;
     try {
         image = toQImage(pgcn::loadImage(QDir::toNativeSeparators(path).toStdString()));
     } catch (const std::exception &e) {
-        JobOutcome o;
-        o.kind = JobOutcome::Failed;
-        o.message = QString::fromUtf8(e.what());
-        o.hint = tr("Choose a PNG, JPEG, WebP, TIFF or BMP image.");
-        showFailure(tr("Cannot open the image"), o);
+        reportError(tr("Cannot open the image"), QString::fromUtf8(e.what()),
+                    tr("Choose a PNG, JPEG, WebP, TIFF or BMP image, a project (.%1) or a model (.%2).")
+                        .arg(QLatin1String(kProjectSuffix), QLatin1String(kModelSuffix)));
         return false;
     }
     setSourceImage(image, QFileInfo(path).fileName());
@@ -732,18 +738,13 @@ void MainWindow::setSourceImage(const QImage &image, const QString &name)
 
 bool MainWindow::openProject(const QString &path)
 {
-    if (m_job != Job::None) {
-        statusBar()->showMessage(tr("Wait for the running job to finish (or cancel it) first"), 5000);
+    if (refuseWhileBusy())
         return false;
-    }
     Project p;
     QString error;
     if (!p.load(path, &error)) {
-        JobOutcome o;
-        o.kind = JobOutcome::Failed;
-        o.message = tr("%1: %2").arg(QDir::toNativeSeparators(path), error);
-        o.hint = tr("Choose a file saved by PatchGenCN Studio.");
-        showFailure(tr("Cannot open the project"), o);
+        reportError(tr("Cannot open the project"), tr("%1: %2").arg(QDir::toNativeSeparators(path), error),
+                    tr("Choose a file saved by PatchGenCN Studio."));
         return false;
     }
     resetSession();
@@ -774,13 +775,97 @@ bool MainWindow::openProject(const QString &path)
         m_tasks->setSettings(TaskSettings::fromVariant(p.taskSettings));
     if (!m_modelBytes.isEmpty())
         loadModelOnWorker(m_modelSettings.device, m_modelSettings.precision);
+    opened(path, tr("Opened project %1").arg(QFileInfo(path).fileName()));
+    return true;
+}
+
+bool MainWindow::openModel(const QString &path)
+{
+    if (refuseWhileBusy())
+        return false;
+    QByteArray bytes;
+    ModelInfo info;
+    QString error;
+    TrainSettings recipe;
+    bool ok = readModelFile(path, &bytes, &info, &error);
+    if (ok && info.reals.isEmpty()) {
+        ok = false;
+        error = tr("%1: the model holds no image").arg(QDir::toNativeSeparators(path));
+    }
+    if (ok) {
+        try {
+            recipe = trainSettingsForModel(info.configText);
+        } catch (const std::exception &e) {
+            ok = false;
+            error = QString::fromUtf8(e.what());
+        }
+    }
+    if (!ok) {
+        reportError(tr("Cannot open the model"), error,
+                    tr("Choose a model file (.%1) written by patchgencn train or by Export Model.").arg(QLatin1String(kModelSuffix)));
+        return false;
+    }
+    // A new, untitled project around the model: its finest scale is the image it was trained on
+    // (after the training's resize), so tasks and Show Source see what the model saw.
+    const QFileInfo fi(path);
+    setSourceImage(info.reals.last(), fi.completeBaseName() + QStringLiteral(".png"));
+    m_modelBytes = bytes;
+    m_training->setSettings(recipe);
+    m_modelSettings = m_training->settings();
+    loadModelOnWorker(m_modelSettings.device, m_modelSettings.precision);
+    opened(path, tr("Opened model %1 (%2 of %3 scales trained, %4 x %5)")
+                     .arg(fi.fileName())
+                     .arg(info.trainedScales)
+                     .arg(info.numScales)
+                     .arg(info.reals.last().width())
+                     .arg(info.reals.last().height()));
+    return true;
+}
+
+bool MainWindow::exportModelTo(const QString &path)
+{
+    QString error;
+    QSaveFile file(path);
+    if (m_modelBytes.isEmpty())
+        error = tr("there is no trained model to export");
+    else if (!file.open(QIODevice::WriteOnly) || file.write(m_modelBytes) != m_modelBytes.size() || !file.commit())
+        error = tr("%1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+    if (!error.isEmpty()) {
+        reportError(tr("Cannot export the model"), error,
+                    tr("Choose another folder or free some disk space."));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported the model to %1").arg(QDir::toNativeSeparators(path)), 5000);
+    return true;
+}
+
+void MainWindow::exportModelDialog()
+{
+    if (m_job != Job::None || m_modelBytes.isEmpty())
+        return;
+    QSettings s;
+    const QString base = m_projectPath.isEmpty() ? QFileInfo(m_sourceName).completeBaseName() : QFileInfo(m_projectPath).completeBaseName();
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Model"),
+        QDir(s.value(QStringLiteral("dirs/export"), QDir::homePath()).toString())
+            .filePath((base.isEmpty() ? QStringLiteral("model") : base) + QLatin1Char('.') + QLatin1String(kModelSuffix)),
+        tr("Models (*.%1)").arg(QLatin1String(kModelSuffix)));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().compare(QLatin1String(kModelSuffix), Qt::CaseInsensitive) != 0)
+        path += QLatin1Char('.') + QLatin1String(kModelSuffix);
+    s.setValue(QStringLiteral("dirs/export"), QFileInfo(path).absolutePath());
+    exportModelTo(path);
+}
+
+void MainWindow::opened(const QString &path, const QString &message)
+{
     addRecentFile(path);
     setModified(false);
     updateModelStatus();
     updateActions();
     updateTitle();
-    statusBar()->showMessage(tr("Opened project %1").arg(QFileInfo(path).fileName()), 5000);
-    return true;
+    statusBar()->showMessage(message, 5000);
 }
 
 Project MainWindow::currentProject() const
@@ -812,11 +897,8 @@ bool MainWindow::saveProjectTo(const QString &path)
 {
     QString error;
     if (!currentProject().save(path, &error)) {
-        JobOutcome o;
-        o.kind = JobOutcome::Failed;
-        o.message = tr("%1: %2").arg(QDir::toNativeSeparators(path), error);
-        o.hint = tr("Choose another folder or free some disk space.");
-        showFailure(tr("Cannot save the project"), o);
+        reportError(tr("Cannot save the project"), tr("%1: %2").arg(QDir::toNativeSeparators(path), error),
+                    tr("Choose another folder or free some disk space."));
         return false;
     }
     m_projectPath = QFileInfo(path).absoluteFilePath();
@@ -1318,6 +1400,7 @@ void MainWindow::updateActions()
     m_saveAct->setEnabled(haveImage);
     m_saveAsAct->setEnabled(haveImage);
     m_exportAct->setEnabled(!m_canvas->image().isNull());
+    m_exportModelAct->setEnabled(idle && haveModel && !m_modelBytes.isEmpty());
     m_copyAct->setEnabled(!m_canvas->image().isNull());
     m_clearGalleryAct->setEnabled(m_gallery->count() > 0);
     m_trainAct->setEnabled(idle && haveImage);

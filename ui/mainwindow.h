@@ -51,10 +51,18 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    /** An image or a .pgcnproj, by extension. Reports problems to the user. */
+    /** An image, a .pgcnproj or a .pgcn model, by extension. Reports problems to the user. */
     bool openFile(const QString &path);
     bool openImage(const QString &path);
     bool openProject(const QString &path);
+    /**
+     * A model file (`patchgencn train`'s, or Export Model's) as a new, untitled project: the
+     * model's own training image (its finest scale) becomes the source, the model is loaded for
+     * sampling and tasks, and the training panel holds its recipe (Start resumes a partial model).
+     */
+    bool openModel(const QString &path);
+    /** Writes the model in hand as a model file for the CLI (atomically). Reports problems to the user. */
+    bool exportModelTo(const QString &path);
     bool saveProjectTo(const QString &path);
     /** Starts a new, untitled project on `image`. */
     void setSourceImage(const QImage &image, const QString &name);
@@ -94,6 +102,7 @@ public:
 
     static QString fileDialogFilter();
     static constexpr const char *kProjectSuffix = "pgcnproj";
+    static constexpr const char *kModelSuffix = "pgcn";
 
 public Q_SLOTS:
     void startTraining();
@@ -106,6 +115,7 @@ public Q_SLOTS:
     void openDialog();
     void openProjectDialog();
     void exportCurrent();
+    void exportModelDialog();
     /** Runs the task panel's task on the canvas image (and the mask) on the worker. */
     void runTask();
     /** The placed object pasted into the canvas image; its alpha becomes the mask (one undo step). */
@@ -158,6 +168,10 @@ private:
     bool confirmDiscardModel();
     void resetSession();
     void showFailure(const QString &title, const JobOutcome &outcome);
+    /** True (and says so in the status bar) while a job runs: files open only between jobs. */
+    bool refuseWhileBusy();
+    /** After a project or a model file opened: recent files, clean state, actions, title, `message`. */
+    void opened(const QString &path, const QString &message);
     void autosave();
     void applyPendingProgress();
     void updateModelStatus();
@@ -236,6 +250,7 @@ private:
     QAction *m_saveAct = nullptr;
     QAction *m_saveAsAct = nullptr;
     QAction *m_exportAct = nullptr;
+    QAction *m_exportModelAct = nullptr;
     QAction *m_quitAct = nullptr;
     QAction *m_undoAct = nullptr;
     QAction *m_redoAct = nullptr;
