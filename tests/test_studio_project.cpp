@@ -1,6 +1,7 @@
 #include "studiotestutil.h"
 
 #include "engineworker.h"
+#include "model.h"
 #include "gallerypanel.h"
 #include "imagecanvas.h"
 #include "mainwindow.h"
@@ -16,6 +17,7 @@
 #include <QComboBox>
 #include <QDataStream>
 #include <QFile>
+#include <QLabel>
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -618,6 +620,41 @@ private Q_SLOTS:
         QVERIFY(!c.exportModelTo(dir.filePath(QStringLiteral("no/such/folder/m.pgcn"))));
         QCOMPARE(failed.size(), 2);
         QCOMPARE(failed.last().first().toString(), QStringLiteral("Cannot export the model"));
+    }
+
+    void deviceLabelCountsTheModelsFp32Scales()
+    {
+        if (ui::cudaPresent() || !ui::cpuBf16Present())
+            QSKIP("the label names fp32 scales only where a CPU samples in bf16");
+        QByteArray bytes;
+        {
+            MainWindow w;
+            w.setQuiet(true);
+            w.setSourceImage(test::patternQImage(), QStringLiteral("pattern.png"));
+            w.trainingPanel()->setSettings(test::tinySettings(4));
+            QSignalSpy finished(&w, &MainWindow::trainingFinished);
+            w.startTraining();
+            QVERIFY(finished.wait(test::kJobTimeoutMs));
+            bytes = w.modelBytes();
+        }
+        // As the sampling-precision check leaves a model: its finest scale samples in fp32.
+        PyramidModel m = PyramidModel::fromBytes(bytes.constData(), size_t(bytes.size()), "test");
+        QCOMPARE(m.trainedScales(), 2);
+        QTemporaryDir dir;
+        const QString plain = dir.filePath(QStringLiteral("plain.pgcn")), marked = dir.filePath(QStringLiteral("marked.pgcn"));
+        m.save(plain.toStdString());
+        m.setFp32Sampling(1, true);
+        m.save(marked.toStdString());
+        MainWindow w;
+        w.setQuiet(true);
+        const auto *label = w.findChild<QLabel *>(QStringLiteral("deviceLabel"));
+        QVERIFY(label);
+        QVERIFY(w.openModel(marked));
+        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("bf16 sampling (fp32 at 1 of 2 scales)")), 10000);
+        QVERIFY2(label->toolTip().contains(QStringLiteral("samples 1 scale with FP32 chains")), qPrintable(label->toolTip()));
+        QVERIFY(w.openModel(plain));
+        QTRY_VERIFY_WITH_TIMEOUT(w.modelInfo().trainedScales == 2 && !label->text().contains(QStringLiteral("fp32")), 10000);
+        QVERIFY(label->text().contains(QStringLiteral("bf16 sampling")));
     }
 
     void modelRecipeLeavesOutPerScaleDecisions()

@@ -476,6 +476,43 @@ void MainWindow::createDocks()
     m_defaultState = saveState();
 }
 
+void MainWindow::updateDeviceLabel()
+{
+    if (cudaPresent()) {
+        m_deviceLabel->setText(tr("CUDA available"));
+        return;
+    }
+    // What this machine computes with: its threads and, where the CPU has them, bf16 chains;
+    // a model whose sampling-precision check kept fp32 chains at some scales says how many.
+    const int threads = engineThreads();
+    QString sampling;
+    int fp32Scales = 0;
+    if (cpuBf16Present()) {
+        sampling = tr(", bf16 sampling");
+        if (m_modelInfo.trainedScales > 0 && m_modelSettings.precision == QLatin1String("auto")) {
+            try {
+                fp32Scales = int(TrainConfig::fromText(m_modelInfo.configText.toStdString()).fp32SamplingScales.size());
+            } catch (const std::exception &) {
+                fp32Scales = 0; // the worker read this text; a description cannot fail the window
+            }
+        }
+        if (fp32Scales > 0)
+            sampling = tr(", bf16 sampling (fp32 at %1 of %2 scales)").arg(fp32Scales).arg(m_modelInfo.numScales);
+    }
+    m_deviceLabel->setText((threads == 1 ? tr("CPU, 1 thread") : tr("CPU, %1 threads").arg(threads)) + sampling + tr(" (no CUDA)"));
+    QString tip = cpuBf16Present() ? tr("This CPU computes bfloat16 natively: with Precision Automatic, sampling "
+                                        "and the tasks run their Langevin chains in bf16 (about twice as fast, "
+                                        "the same quality); training computes in FP32, except the quick "
+                                        "preset's chains, in bf16 at every scale, and its training steps above "
+                                        "the coarsest scale")
+                                   : tr("Training and sampling compute in FP32 on the CPU");
+    if (fp32Scales > 0)
+        tip += (fp32Scales == 1 ? tr(". This model samples 1 scale with FP32 chains")
+                                : tr(". This model samples %1 scales with FP32 chains").arg(fp32Scales))
+             + tr(", where bf16 ones drew worse samples while it trained (Model > Model Information lists them).");
+    m_deviceLabel->setToolTip(tip);
+}
+
 void MainWindow::createStatusBar()
 {
     m_progress->setRange(0, 1000);
@@ -485,20 +522,7 @@ void MainWindow::createStatusBar()
     m_progress->setMinimumWidth(420);
     m_progress->setObjectName(QStringLiteral("jobProgress"));
     m_deviceLabel->setObjectName(QStringLiteral("deviceLabel"));
-    if (cudaPresent()) {
-        m_deviceLabel->setText(tr("CUDA available"));
-    } else {
-        // What this machine computes with: its threads and, where the CPU has them, bf16 chains.
-        const int threads = engineThreads();
-        m_deviceLabel->setText((threads == 1 ? tr("CPU, 1 thread") : tr("CPU, %1 threads").arg(threads))
-                               + (cpuBf16Present() ? tr(", bf16 sampling") : QString()) + tr(" (no CUDA)"));
-        m_deviceLabel->setToolTip(cpuBf16Present() ? tr("This CPU computes bfloat16 natively: with Precision Automatic, sampling "
-                                                        "and the tasks run their Langevin chains in bf16 (about twice as fast, "
-                                                        "the same quality); training computes in FP32, except the quick "
-                                                        "preset's chains, in bf16 at every scale, and its training steps above "
-                                                        "the coarsest scale")
-                                                   : tr("Training and sampling compute in FP32 on the CPU"));
-    }
+    updateDeviceLabel();
     // Transient messages (saved, exported...) fall back to the job's state when they time out.
     connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString &message) {
         if (message.isEmpty() && !m_status.isEmpty())
@@ -1195,6 +1219,7 @@ void MainWindow::onModelChanged(const ModelInfo &info)
     if (info.trainedScales > 0)
         m_moveFromDevice.clear(); // a move (if one was under way) arrived
     m_modelInfo = info;
+    updateDeviceLabel();
     m_live->setModel(info);
     if (info.numScales > 0)
         m_plots->setScaleCount(info.numScales);

@@ -170,6 +170,8 @@ private:
     void showFailure(const QString &title, const JobOutcome &outcome);
     /** True (and says so in the status bar) while a job runs: files open only between jobs. */
     bool refuseWhileBusy();
+    /** The status bar's device label: the machine, and the model's fp32 sampling scales where bf16 is the rule. */
+    void updateDeviceLabel();
     /** After a project or a model file opened: recent files, clean state, actions, title, `message`. */
     void opened(const QString &path, const QString &message);
     void autosave();
