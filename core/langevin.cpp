@@ -1,5 +1,6 @@
 #include "langevin.h"
 
+#include "directchain.h"
 #include "elu.h"
 #include "energynet.h"
 #include "runtime.h"
@@ -174,6 +175,9 @@ at::Tensor langevinEnergy(at::Tensor x, const std::vector<at::Tensor> &frozen, c
         }
     }
 #endif
+    // On the CPU, oneDNN directly where this build has it (directchain.h): the same gradient with less per-call work.
+    if (GradientFn direct = directEnergyGradient(frozen, x, mapWeight))
+        return langevin(x, direct, params, rng, cancel, onStep);
     return langevin(x, [&](const at::Tensor &t) { return energyGradient(frozen, t, mapWeight); }, params, rng, cancel,
                     onStep);
 }

@@ -5,7 +5,7 @@
 #   packaging/setup-deps.sh --core   LibTorch-only build (no Qt, no OpenCV)
 set -euo pipefail
 
-core=(build-essential cmake ninja-build pkg-config libtorch-dev)
+core=(build-essential cmake ninja-build pkg-config libtorch-dev libdnnl-dev)
 full=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6 qt6-image-formats-plugins libgl-dev
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
       opencv-doc xvfb xauth)

@@ -1,4 +1,5 @@
 #include "allocator.h"
+#include "directchain.h"
 #include "energynet.h"
 #include "errors.h"
 #include "langevin.h"
@@ -286,6 +287,94 @@ private Q_SLOTS:
         // Per element: the direction of the step is kept (the sign of every larger component).
         const at::Tensor big = ref.abs() > 0.1 * ref.abs().max();
         QVERIFY(at::equal(g.sign().masked_select(big), ref.sign().masked_select(big)));
+    }
+
+    void directChainGradientIsLibTorchs()
+    {
+        // The chains' own oneDNN path (directchain.h) computes energyGradient: fp32 to rounding, bf16 within
+        // its rounding (the ELU fused into the convolution rounds once where LibTorch's path rounds twice),
+        // for the nets of every preset and a narrow one, batches, crops of odd sizes and per-patch weights.
+        if (!directChains())
+            QSKIP("this build has no direct oneDNN path (or PATCHGENCN_NO_DIRECT_CHAINS is set)");
+        struct Case
+        {
+            std::vector<int> channels;
+            int64_t n, h, w;
+            bool weighted;
+        };
+        const std::vector<Case> cases{{{32, 32, 32, 32, 1}, 4, 26, 31, false},
+                                      {{32, 32, 32, 32, 1}, 6, 60, 60, true},
+                                      {{16, 8, 8, 8, 1}, 2, 21, 17, true},
+                                      {{8, 1}, 1, 11, 12, false},
+                                      {{8}, 3, 13, 9, true}};
+        for (const Case &c : cases) {
+            at::manual_seed(int(c.n * 100 + c.h));
+            EnergyNet net(c.channels, 0.2);
+            net->eval();
+            const at::Tensor x = at::rand({c.n, 3, c.h, c.w}) * 2 - 1;
+            const int64_t k = 2 * int64_t(c.channels.size()); // the map is (k / 2) * 2 px smaller
+            const at::Tensor weight = c.weighted ? at::rand({c.n, 1, c.h - k, c.w - k}) : at::Tensor();
+            for (const Precision p : {Precision::Fp32, Precision::Bf16}) {
+                if (p == Precision::Bf16 && !cpuHasBf16())
+                    continue;
+                const test::PrecisionScope scope(p);
+                const auto frozen = net->frozenWeights();
+                const at::Tensor ref = energyGradient(frozen, x, weight);
+                const GradientFn direct = directEnergyGradient(frozen, x, weight);
+                QVERIFY(direct);
+                at::Tensor g = direct(x);
+                QCOMPARE(g.scalar_type(), at::kFloat);
+                QCOMPARE(g.sizes(), x.sizes());
+                const double err = ((g - ref).norm() / ref.norm()).item<double>();
+                const double limit = p == Precision::Fp32 ? 1e-5 : 2e-2;
+                QVERIFY2(err < limit, qPrintable(QStringLiteral("%1 layers, %2x%3: %4").arg(c.channels.size()).arg(c.h).arg(c.w).arg(err)));
+                // Another state through the same prepared chain, and the first again: nothing carried over.
+                const at::Tensor y = at::rand_like(x) * 2 - 1;
+                const double errY = ((direct(y) - energyGradient(frozen, y, weight)).norm() / energyGradient(frozen, y, weight).norm()).item<double>();
+                QVERIFY2(errY < limit, qPrintable(QString::number(errY)));
+                QVERIFY(at::equal(direct(x), g));
+            }
+        }
+        // What it does not take is left to LibTorch's path: another type, a wrong channel count, the switch off.
+        EnergyNet net(std::vector<int>{8, 8, 1}, 0.2);
+        const test::PrecisionScope fp32(Precision::Fp32);
+        const auto frozen = net->frozenWeights();
+        QVERIFY(!directEnergyGradient(frozen, at::rand({1, 3, 12, 12}, at::kDouble)));
+        QVERIFY(!directEnergyGradient(frozen, at::rand({1, 4, 12, 12})));
+        QVERIFY(!directEnergyGradient(frozen, at::rand({1, 3, 5, 12}))); // no map left
+        setDirectChains(false);
+        QVERIFY(!directEnergyGradient(frozen, at::rand({1, 3, 12, 12})));
+        setDirectChains(true);
+        QVERIFY(directEnergyGradient(frozen, at::rand({1, 3, 12, 12})));
+    }
+
+    void directChainsRunTheSameChains()
+    {
+        // A whole chain (noise, clamping, a weighted map) through either path ends in the same place in fp32.
+        if (!directChains())
+            QSKIP("this build has no direct oneDNN path");
+        at::manual_seed(7);
+        EnergyNet net(std::vector<int>{16, 16, 16, 16, 1}, 0.3);
+        net->eval();
+        const test::PrecisionScope fp32(Precision::Fp32);
+        const auto frozen = net->frozenWeights();
+        const at::Tensor x = at::rand({3, 3, 30, 26}) * 2 - 1;
+        const at::Tensor weight = at::rand({3, 1, 20, 16});
+        LangevinParams p;
+        p.steps = 20;
+        p.stepSize = 0.05;
+        p.noise = 0.01;
+        at::Tensor ends[2];
+        for (int direct = 0; direct < 2; ++direct) {
+            setDirectChains(direct == 1);
+            Rng rng(11, at::kCPU);
+            ends[direct] = langevinEnergy(x, frozen, weight, p, &rng);
+        }
+        setDirectChains(true);
+        const double moved = (ends[0] - x).norm().item<double>();
+        const double err = (ends[1] - ends[0]).norm().item<double>() / moved;
+        QVERIFY2(moved > 0.1, qPrintable(QString::number(moved)));
+        QVERIFY2(err < 1e-4, qPrintable(QString::number(err)));
     }
 
     void energyGradientMatchesFiniteDifferences()
