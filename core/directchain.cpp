@@ -52,7 +52,7 @@ struct Layer
     dnnl::convolution_forward fwd;          // not made for the last layer (the map itself is never needed)
     dnnl::convolution_backward_data bwd;
     dnnl::memory::desc fwdWeights, bwdWeights;
-    dnnl::reorder toFwd, toBwd;
+    dnnl::reorder toFwd, toBwd;             // the user's weights into fwdWeights (not at the last layer) and bwdWeights
 };
 
 struct Primitives
@@ -123,7 +123,8 @@ std::shared_ptr<const Primitives> build(const Shape &s, Engine &e)
         l.bwd = dnnl::convolution_backward_data(bpd);
         l.fwdWeights = fpd.weights_desc();
         l.bwdWeights = bpd.weights_desc();
-        l.toFwd = dnnl::reorder(dnnl::reorder::primitive_desc(e.eng, l.userWeights, e.eng, l.fwdWeights));
+        if (i + 1 < n)
+            l.toFwd = dnnl::reorder(dnnl::reorder::primitive_desc(e.eng, l.userWeights, e.eng, l.fwdWeights));
         l.toBwd = dnnl::reorder(dnnl::reorder::primitive_desc(e.eng, l.userWeights, e.eng, l.bwdWeights));
         p->layers.push_back(std::move(l));
     }
@@ -166,7 +167,6 @@ struct Chain
     std::vector<at::Tensor> acts;    // each layer's input: the chain state in the weights' type, then the ELU outputs
     std::vector<at::Tensor> grads;   // the gradient w.r.t. each inner layer's input (buffers)
     at::Tensor lastGrad;             // d(weighted map)/d(last layer's input): the map's weight back through a linear layer
-    at::ScalarType type = at::kFloat;
 
     at::Tensor operator()(const at::Tensor &x)
     {
@@ -221,33 +221,32 @@ GradientFn directEnergyGradient(const std::vector<at::Tensor> &frozen, const at:
         shape.layers.push_back({wt.size(0), wt.size(1), wt.size(2), wt.size(3)});
         channels = wt.size(0);
     }
-    const int64_t n = shape.n;
     if (mapWeight.defined() && (!mapWeight.device().is_cpu() || mapWeight.dim() != 4))
         return {};
 
     at::NoGradGuard noGrad;
     Engine &e = threadEngine();
     auto chain = std::make_shared<Chain>();
-    chain->type = type;
     try {
         chain->prims = primitivesFor(shape, e);
         const auto &layers = chain->prims->layers;
         const auto opts = at::TensorOptions().dtype(type);
         for (size_t i = 0; i < layers.size(); ++i) {
             const at::Tensor wt = frozen[2 * i].contiguous(at::MemoryFormat::ChannelsLast);
-            const at::Tensor b = frozen[2 * i + 1].to(type).contiguous();
             dnnl::memory user(layers[i].userWeights, e.eng, wt.data_ptr());
-            dnnl::memory fw(layers[i].fwdWeights, e.eng), bw(layers[i].bwdWeights, e.eng);
-            layers[i].toFwd.execute(e.strm, user, fw);
+            dnnl::memory bw(layers[i].bwdWeights, e.eng);
             layers[i].toBwd.execute(e.strm, user, bw);
-            chain->fwdWeights.push_back(fw);
             chain->bwdWeights.push_back(bw);
-            chain->keep.push_back(b);
-            chain->biases.push_back(wrap(layers[i].bias, b, e));
-            const auto &[out, in, kh, kw] = shape.layers[i];
-            const auto &src = layers[i].src.dims();
-            chain->acts.push_back(at::empty({n, in, src[2], src[3]}, opts, at::MemoryFormat::ChannelsLast));
-            chain->grads.push_back(i > 0 ? chain->acts.back().clone() : at::Tensor());
+            if (i + 1 < layers.size()) { // the last layer runs backward only (its map is never needed)
+                const at::Tensor b = frozen[2 * i + 1].to(type).contiguous();
+                dnnl::memory fw(layers[i].fwdWeights, e.eng);
+                layers[i].toFwd.execute(e.strm, user, fw);
+                chain->fwdWeights.push_back(fw);
+                chain->keep.push_back(b);
+                chain->biases.push_back(wrap(layers[i].bias, b, e));
+            }
+            chain->acts.push_back(at::empty(layers[i].src.dims(), opts, at::MemoryFormat::ChannelsLast));
+            chain->grads.push_back(i > 0 ? at::empty_like(chain->acts.back()) : at::Tensor());
         }
         // d(sum of the weighted map)/d(map) is the weight (or one): back through the last layer once for the chain.
         const Layer &last = layers.back();
