@@ -109,6 +109,7 @@ struct ModelInfo
     QVector<QImage> reals;      ///< the real image at every scale
     QString description;
     QString configText;
+    int fp32SamplingScales = 0; ///< scales the sampling-precision check keeps in fp32 under Auto
 };
 
 /** How a job ended. */

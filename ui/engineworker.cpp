@@ -61,6 +61,7 @@ ModelInfo describe(const PyramidModel &model)
     }
     info.description = QString::fromStdString(model.describe());
     info.configText = QString::fromStdString(model.config().toText());
+    info.fp32SamplingScales = int(model.config().fp32SamplingScales.size());
     return info;
 }
 

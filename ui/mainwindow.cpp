@@ -486,16 +486,11 @@ void MainWindow::updateDeviceLabel()
     // a model whose sampling-precision check kept fp32 chains at some scales says how many.
     const int threads = engineThreads();
     QString sampling;
-    int fp32Scales = 0;
+    const int fp32Scales = cpuBf16Present() && m_modelInfo.trainedScales > 0 && m_modelSettings.precision == QLatin1String("auto")
+                               ? m_modelInfo.fp32SamplingScales
+                               : 0;
     if (cpuBf16Present()) {
         sampling = tr(", bf16 sampling");
-        if (m_modelInfo.trainedScales > 0 && m_modelSettings.precision == QLatin1String("auto")) {
-            try {
-                fp32Scales = int(TrainConfig::fromText(m_modelInfo.configText.toStdString()).fp32SamplingScales.size());
-            } catch (const std::exception &) {
-                fp32Scales = 0; // the worker read this text; a description cannot fail the window
-            }
-        }
         if (fp32Scales > 0)
             sampling = tr(", bf16 sampling (fp32 at %1 of %2 scales)").arg(fp32Scales).arg(m_modelInfo.numScales);
     }
