@@ -11,8 +11,10 @@
 #include <torch/serialize/output-archive.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iomanip>
 #include <sstream>
 
 namespace pgcn {
@@ -31,6 +33,20 @@ std::uint64_t hashTensor(std::uint64_t h, const at::Tensor &t)
     return h;
 }
 constexpr std::uint64_t kHashSeed = 14695981039346656037ull;
+
+/** A scale's log as a [n, 4] double tensor: iteration, real energy, synthesis energy, recovery MSE. */
+at::Tensor logTensor(const std::vector<TrainLogPoint> &log)
+{
+    at::Tensor t = at::empty({int64_t(log.size()), 4}, at::kDouble);
+    double *d = t.data_ptr<double>();
+    for (const TrainLogPoint &p : log) {
+        *d++ = p.iteration;
+        *d++ = p.energyReal;
+        *d++ = p.energySyn;
+        *d++ = p.recoveryMse;
+    }
+    return t;
+}
 } // namespace
 
 PyramidModel::PyramidModel(const RgbImage &image, const TrainConfig &config)
@@ -59,12 +75,13 @@ const std::vector<at::Tensor> &PyramidModel::frozen(int scale) const
     return m_frozen[scale];
 }
 
-void PyramidModel::addTrainedScale(EnergyNet net)
+void PyramidModel::addTrainedScale(EnergyNet net, std::vector<TrainLogPoint> log)
 {
     if (trainedScales() >= numScales())
         throw InvalidArgument("every scale is already trained");
     net->eval();
     m_nets.push_back(net);
+    m_logs.push_back(std::move(log));
     m_frozen.clear();
 }
 
@@ -96,8 +113,10 @@ void PyramidModel::truncate(int scale)
 {
     auto &fp32 = m_config.fp32SamplingScales;
     fp32.erase(std::remove_if(fp32.begin(), fp32.end(), [scale](int s) { return s >= scale; }), fp32.end());
-    if (scale < int(m_nets.size()))
+    if (scale < int(m_nets.size())) {
         m_nets.erase(m_nets.begin() + std::max(0, scale), m_nets.end());
+        m_logs.resize(m_nets.size());
+    }
     if (scale < int(m_config.stepFactors.size()))
         m_config.stepFactors.resize(size_t(std::max(0, scale)));
     m_frozen.clear();
@@ -144,6 +163,11 @@ void PyramidModel::writeTo(torch::serialize::OutputArchive &ar) const
             hash = hashTensor(hash, b.value());
         }
         ar.write("net_" + std::to_string(s), netAr);
+        if (!m_logs[s].empty()) {
+            const at::Tensor log = logTensor(m_logs[s]);
+            ar.write("log_" + std::to_string(s), log);
+            hash = hashTensor(hash, log);
+        }
     }
     ar.write("checksum", c10::IValue(static_cast<int64_t>(hash)));
 }
@@ -197,6 +221,27 @@ bool fitsItsStorage(const at::Tensor &t)
         last += steps * std::uint64_t(t.stride(d));
     }
     return true;
+}
+
+std::vector<TrainLogPoint> logFromTensor(const at::Tensor &t, int scale)
+{
+    const auto bad = [scale](const std::string &why) {
+        return FileFormatError("model file: the training log of scale " + std::to_string(scale) + " " + why);
+    };
+    if (!fitsItsStorage(t) || t.dim() != 2 || t.size(1) != 4 || t.scalar_type() != at::kDouble)
+        throw bad("has the wrong shape");
+    const at::Tensor c = t.contiguous();
+    const double *d = c.data_ptr<double>();
+    std::vector<TrainLogPoint> log;
+    log.reserve(size_t(c.size(0)));
+    for (int64_t i = 0; i < c.size(0); ++i, d += 4) {
+        const bool finite = std::isfinite(d[0]) && std::isfinite(d[1]) && std::isfinite(d[2]) && std::isfinite(d[3]);
+        // iterations count up from 1, a retried scale's log is the kept attempt's alone
+        if (!finite || d[0] < 1 || d[0] > 1e8 || d[0] != std::floor(d[0]) || (!log.empty() && d[0] <= log.back().iteration))
+            throw bad("is damaged");
+        log.push_back({int(d[0]), d[1], d[2], d[3]});
+    }
+    return log;
 }
 
 at::Tensor readTensor(torch::serialize::InputArchive &ar, const std::string &key, bool buffer = false)
@@ -305,6 +350,14 @@ PyramidModel PyramidModel::readFrom(torch::serialize::InputArchive &ar, const st
             }
             net->eval();
             m.m_nets.push_back(net);
+            // The training log: absent from files written before it was kept.
+            std::vector<TrainLogPoint> log;
+            at::Tensor t;
+            if (ar.try_read("log_" + std::to_string(s), t)) {
+                log = logFromTensor(t, s);
+                hash = hashTensor(hash, t);
+            }
+            m.m_logs.push_back(std::move(log));
         }
         if (readValue<int64_t>(ar, "checksum") != static_cast<int64_t>(hash))
             throw FileFormatError("model '" + path + "' is damaged (checksum mismatch)");
@@ -332,7 +385,17 @@ std::string PyramidModel::describe() const
         const bool windowed = m_config.windowedAt(sz.width, sz.height);
         s << (i < trainedScales() ? "  trained" : "  untrained") << ", " << m_config.iterationsAt(i, windowed)
           << " iterations, " << m_config.batchAt(i, windowed) << " chains, lr " << m_config.learningRateAt(i, windowed, 0)
-          << (windowed ? ", " + std::to_string(m_config.cropSize) + "-px windows" : std::string(", whole image")) << '\n';
+          << (windowed ? ", " + std::to_string(m_config.cropSize) + "-px windows" : std::string(", whole image"));
+        if (i < trainedScales() && !m_logs[i].empty()) {
+            // how well the scale learned to recover its image: the mean over its last logged iterations
+            const auto &log = m_logs[i];
+            const size_t n = std::min<size_t>(log.size(), 20);
+            double mse = 0;
+            for (size_t k = log.size() - n; k < log.size(); ++k)
+                mse += log[k].recoveryMse / double(n);
+            s << ", recovery MSE " << std::setprecision(3) << mse << std::setprecision(6) << " at the end";
+        }
+        s << '\n';
     }
     s << "langevin steps: " << m_config.stepsCoarsest << " coarsest, " << m_config.stepsPerScale << " others, step "
       << m_config.stepSize << '\n';

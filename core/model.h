@@ -19,11 +19,26 @@ class OutputArchive;
 
 namespace pgcn {
 
+/** One measured training iteration of a scale, kept in the model (the studio plots it). */
+struct TrainLogPoint
+{
+    int iteration = 0; ///< 1-based within the scale
+    double energyReal = 0;
+    double energySyn = 0;
+    double recoveryMse = 0;
+    bool operator==(const TrainLogPoint &o) const
+    {
+        return iteration == o.iteration && energyReal == o.energyReal && energySyn == o.energySyn && recoveryMse == o.recoveryMse;
+    }
+};
+
 /**
  * A trained (or partly trained) pyramid: the configuration, the geometry,
  * the real image at every scale and one energy net per trained scale.
  * Saved as one file (a LibTorch archive) holding all of it plus a format
- * version; saving is atomic, loading checks everything it reads.
+ * version and each trained scale's training log (files written before the
+ * log was kept load with empty logs); saving is atomic, loading checks
+ * everything it reads.
  */
 class PyramidModel
 {
@@ -51,8 +66,10 @@ public:
     void setStepFactor(int scale, double factor);
     /** Scale `scale` samples with fp32 chains under the precision Auto (TrainConfig::fp32SamplingScales). */
     void setFp32Sampling(int scale, bool on);
-    /** Appends a trained net (the next scale). */
-    void addTrainedScale(EnergyNet net);
+    /** Appends a trained net (the next scale) and the log of its training (may be empty). */
+    void addTrainedScale(EnergyNet net, std::vector<TrainLogPoint> log = {});
+    /** The measured iterations of a trained scale's training, in order (empty when not recorded). */
+    const std::vector<TrainLogPoint> &trainingLog(int scale) const { return m_logs.at(scale); }
     /** Drops trained scales from `scale` on (to retrain them). */
     void truncate(int scale);
 
@@ -80,6 +97,7 @@ private:
     PyramidGeometry m_geometry;
     std::vector<at::Tensor> m_reals;
     std::vector<EnergyNet> m_nets;
+    std::vector<std::vector<TrainLogPoint>> m_logs; ///< one per trained scale
     mutable std::vector<std::vector<at::Tensor>> m_frozen;
     at::Device m_device = at::kCPU;
 };

@@ -111,6 +111,7 @@ struct Attempt
     /** The sampling-precision check (TrainConfig::bf16SamplingLimit): scales 0 to this one
      *  sample in fp32 (-1: none). */
     int fp32Through = -1;
+    std::vector<TrainLogPoint> log; ///< the attempt's measured iterations (up to a rolled-back net's)
 
     double ratio() const { return swdStart > 0 ? swdEnd / swdStart : 0.0; }
 };
@@ -232,6 +233,8 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         // of the second half, for a drift at the end.
         DriftGuard guard(iters);
         EnergyNet checkpoint{nullptr};
+        std::vector<TrainLogPoint> log; // the measured iterations, kept in the model with the net
+        log.reserve(size_t(iters));
         for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
             const double lr = cfg.learningRateAt(s, crop, it) * factor;
@@ -320,14 +323,16 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     checkpoint->copyFrom(*net);
                     guard.checkpointTaken(it);
                 }
+                const double eReal = eObs.item<double>(), eSynV = eSyn.item<double>();
+                log.push_back({it + 1, eReal, eSynV, mse});
                 if (cb.progress) {
                     TrainProgress p;
                     p.scale = s;
                     p.numScales = S;
                     p.iteration = it + 1;
                     p.iterations = iters;
-                    p.energyReal = eObs.item<double>();
-                    p.energySyn = eSyn.item<double>();
+                    p.energyReal = eReal;
+                    p.energySyn = eSynV;
                     p.energyRec = eRec.item<double>();
                     p.loss = lossV;
                     p.recoveryMse = mse;
@@ -356,6 +361,9 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         double meanMse = guard.recentMse(), meanSat = guard.recentSaturation();
         if (guard.drifted()) {
             net->copyFrom(*checkpoint);
+            // the log ends with the net kept
+            const int kept = guard.checkpointIteration();
+            log.erase(std::remove_if(log.begin(), log.end(), [kept](const TrainLogPoint &q) { return q.iteration > kept; }), log.end());
             if (cb.rolledBack)
                 cb.rolledBack(s, guard.checkpointIteration(),
                               "the recovery drifted at the end of scale " + scaleName + " (MSE " + std::to_string(meanMse) +
@@ -383,6 +391,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
 
         Attempt a;
         a.net = net;
+        a.log = std::move(log);
         a.attempt = attempt;
         a.factor = factor;
         if (s > 0 && cfg.imageCheckLimit > 0 && std::min(sz.width, sz.height) >= TrainConfig::kImageCheckMinSide) {
@@ -484,7 +493,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         model.setStepFactor(s, kept->factor);
         for (int k = 0; k <= kept->fp32Through; ++k) // the sampling-precision check's verdict
             model.setFp32Sampling(k, true);
-        model.addTrainedScale(kept->net);
+        model.addTrainedScale(kept->net, std::move(kept->log));
         recoverThrough(s, z);
         if (cb.scaleFinished)
             cb.scaleFinished(s, model);

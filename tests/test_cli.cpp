@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <csignal>
@@ -161,6 +162,8 @@ private Q_SLOTS:
         QCOMPARE(info.code, 0);
         QVERIFY2(info.out.contains(QLatin1String("trained, 5 iterations, 3 chains, lr 0.0007, whole image")), qPrintable(info.out));
         QVERIFY2(info.out.contains(QLatin1String("trained, 4 iterations, ")), qPrintable(info.out));
+        // and how far each scale's recovery got, from the training log the file keeps
+        QCOMPARE(info.out.count(QRegularExpression(QStringLiteral("whole image, recovery MSE [0-9.e-]+ at the end\n"))), 2);
     }
 
     void trainSampleReconstructInfo()

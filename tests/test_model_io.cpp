@@ -12,6 +12,7 @@
 
 #include <torch/serialize/output-archive.h>
 
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -121,6 +122,50 @@ private Q_SLOTS:
         }
         qInfo("bf16 against fp32: %.4g per pixel; another seed: %.4g", drift, spread);
         QVERIFY2(drift > 0 && drift < 0.01 * spread, qPrintable(QStringLiteral("%1 against %2").arg(drift).arg(spread)));
+    }
+
+    void trainingLogsTravelWithTheModel()
+    {
+        // Each trained scale keeps its measured iterations (on a CPU every one), in order.
+        for (int s = 0; s < m_model.trainedScales(); ++s) {
+            const auto &log = m_model.trainingLog(s);
+            QCOMPARE(int(log.size()), m_model.config().iterationsAt(s, false));
+            for (size_t k = 0; k < log.size(); ++k) {
+                QCOMPARE(log[k].iteration, int(k) + 1);
+                QVERIFY(std::isfinite(log[k].energyReal) && std::isfinite(log[k].energySyn));
+                QVERIFY(log[k].recoveryMse >= 0 && log[k].recoveryMse < 4);
+            }
+        }
+        const std::string bytes = m_model.toBytes();
+        const PyramidModel loaded = PyramidModel::fromBytes(bytes.data(), bytes.size(), "memory");
+        for (int s = 0; s < m_model.trainedScales(); ++s)
+            QVERIFY(loaded.trainingLog(s) == m_model.trainingLog(s));
+        QVERIFY(QString::fromStdString(loaded.describe()).contains(QLatin1String(" at the end\n")));
+
+        // A model whose nets came without logs (as files written before logs were kept)
+        // has no log entries and loads with empty logs; its description says nothing of them.
+        PyramidModel bare(test::patternImage(24, 20), m_model.config());
+        for (int s = 0; s < m_model.trainedScales(); ++s)
+            bare.addTrainedScale(m_model.net(s));
+        const std::string bareBytes = bare.toBytes();
+        QVERIFY(bareBytes.find("log_0") == std::string::npos);
+        QVERIFY(bytes.find("log_0") != std::string::npos);
+        const PyramidModel bareLoaded = PyramidModel::fromBytes(bareBytes.data(), bareBytes.size(), "memory");
+        QCOMPARE(bareLoaded.trainedScales(), m_model.trainedScales());
+        for (int s = 0; s < bareLoaded.trainedScales(); ++s)
+            QVERIFY(bareLoaded.trainingLog(s).empty());
+        QVERIFY(!QString::fromStdString(bareLoaded.describe()).contains(QLatin1String(" at the end")));
+
+        // Dropping scales drops their logs; a retrained scale gets its own.
+        PyramidModel cut = loaded;
+        cut.truncate(1);
+        QCOMPARE(cut.trainedScales(), 1);
+        cut.addTrainedScale(m_model.net(1), {{1, 0.5, 0.25, 0.01}});
+        QCOMPARE(int(cut.trainingLog(1).size()), 1);
+        const std::string cutBytes = cut.toBytes();
+        const PyramidModel cutLoaded = PyramidModel::fromBytes(cutBytes.data(), cutBytes.size(), "memory");
+        QVERIFY(cutLoaded.trainingLog(0) == m_model.trainingLog(0));
+        QCOMPARE(cutLoaded.trainingLog(1).front().energySyn, 0.25);
     }
 
     void partlyTrainedModelsRoundTrip()

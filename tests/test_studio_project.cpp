@@ -144,6 +144,21 @@ class TestStudioProject : public QObject
         }
     };
 
+    /** Two training logs hold the same points (the scales both have, and no others with points). */
+    static bool sameLog(const QVector<QVector<ui::ProgressPoint>> &a, const QVector<QVector<ui::ProgressPoint>> &b)
+    {
+        for (int s = 0; s < std::max(a.size(), b.size()); ++s) {
+            const QVector<ui::ProgressPoint> x = a.value(s), y = b.value(s);
+            if (x.size() != y.size())
+                return false;
+            for (int k = 0; k < x.size(); ++k)
+                if (x[k].iteration != y[k].iteration || x[k].energyReal != y[k].energyReal || x[k].energySyn != y[k].energySyn
+                    || x[k].recoveryMse != y[k].recoveryMse)
+                    return false;
+        }
+        return true;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -546,6 +561,7 @@ private Q_SLOTS:
         const QString full = dir.filePath(QStringLiteral("full.pgcn"));
         const ui::TrainSettings recipe = test::tinySettings(12);
         QByteArray partialBytes;
+        QVector<QVector<ui::ProgressPoint>> partialLog;
         {
             // A training stopped after its first scale, exported as the CLI would write it.
             MainWindow w;
@@ -560,6 +576,7 @@ private Q_SLOTS:
             QCOMPARE(w.modelInfo().trainedScales, 1);
             QVERIFY(w.exportModelTo(partial));
             partialBytes = w.modelBytes();
+            partialLog = w.plotPanel()->log();
             QFile f(partial);
             QVERIFY(f.open(QIODevice::ReadOnly));
             QCOMPARE(f.readAll(), partialBytes); // the model file itself, byte for byte
@@ -577,6 +594,9 @@ private Q_SLOTS:
         QCOMPARE(b.modelInfo().numScales, 2);
         QCOMPARE(b.trainingPanel()->settings().configText, recipe.configText);
         QVERIFY(b.trainingPanel()->resumeOffered());
+        // The plots show the training the file keeps: the curves the training window drew.
+        QVERIFY(!partialLog.value(0).isEmpty());
+        QVERIFY(sameLog(b.plotPanel()->log(), partialLog));
         resumeTrainsTheSecondScaleAlone(b);
         if (QTest::currentTestFailed())
             return;
@@ -588,6 +608,8 @@ private Q_SLOTS:
         QVERIFY(c.openModel(full));
         QTRY_COMPARE_WITH_TIMEOUT(c.modelInfo().trainedScales, 2, 10000);
         QVERIFY(!c.trainingPanel()->resumeOffered());
+        QVERIFY(!b.plotPanel()->log().value(1).isEmpty());
+        QVERIFY(sameLog(c.plotPanel()->log(), b.plotPanel()->log())); // both scales' curves
         ui::SampleSettings ss;
         ss.count = 2;
         ss.randomSeed = false;

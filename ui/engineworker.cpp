@@ -62,6 +62,10 @@ ModelInfo describe(const PyramidModel &model)
     info.description = QString::fromStdString(model.describe());
     info.configText = QString::fromStdString(model.config().toText());
     info.fp32SamplingScales = int(model.config().fp32SamplingScales.size());
+    info.log.resize(model.numScales());
+    for (int s = 0; s < model.trainedScales(); ++s)
+        for (const TrainLogPoint &p : model.trainingLog(s))
+            info.log[s].append({p.iteration, p.energyReal, p.energySyn, p.recoveryMse});
     return info;
 }
 

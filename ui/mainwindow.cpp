@@ -829,6 +829,7 @@ bool MainWindow::openModel(const QString &path)
     const QFileInfo fi(path);
     setSourceImage(info.reals.last(), fi.completeBaseName() + QStringLiteral(".png"));
     m_modelBytes = bytes;
+    m_plots->setLog(info.log); // the training curves the file keeps (none in files from before it kept them)
     m_training->setSettings(recipe);
     m_modelSettings = m_training->settings();
     loadModelOnWorker(m_modelSettings.device, m_modelSettings.precision);
