@@ -60,7 +60,7 @@ const char *kMainHelp =
     "  train        train a model on an image\n"
     "  sample       random samples of any size\n"
     "  reconstruct  the model's recovery of its training image\n"
-    "  info         describe a model file\n"
+    "  info         describe a model file (and write its training log as CSV)\n"
     "  edit         re-synthesize a masked, edited region of an image\n"
     "  harmonize    blend a pasted object into the image's colours and texture\n"
     "  inject       style transfer / paint-to-image from a start scale\n"
@@ -128,7 +128,11 @@ const char *kReconstructHelp =
     "Runs the recovery chain from the blurred coarsest image through every scale\n"
     "and writes the result; prints the per-pixel MSE against the training image.\n";
 
-const char *kInfoHelp = "usage: patchgencn info MODEL\n";
+const char *kInfoHelp =
+    "usage: patchgencn info MODEL [--log FILE.csv]\n"
+    "\n"
+    "  --log FILE.csv         also write the training log the model keeps, one row per measured\n"
+    "                         iteration: scale,iteration,energy_real,energy_synthesis,recovery_mse\n";
 
 const char *kEditHelp =
     "usage: patchgencn edit MODEL --image EDITED --mask MASK -o OUT [options]\n"
@@ -565,15 +569,29 @@ int cmdReconstruct(int argc, char **argv)
 
 int cmdInfo(int argc, char **argv)
 {
-    Args a(argc, argv, 2, {}, {});
+    Args a(argc, argv, 2, {"log"}, {});
     if (a.help()) {
         std::cout << kInfoHelp;
         return 0;
     }
     if (a.positionals().size() != 1)
         throw UsageError{"info needs exactly one MODEL"};
+    const std::string logPath = a.str("log");
+    if (a.has("log") && logPath.empty())
+        throw UsageError{"--log needs a file name"};
     PyramidModel model = PyramidModel::load(a.positionals()[0], at::kCPU);
     std::cout << model.describe();
+    if (!logPath.empty()) {
+        size_t rows = 0;
+        for (const auto &scale : model.trainingLogs())
+            rows += scale.size();
+        if (rows == 0)
+            throw Error("'" + a.positionals()[0] + "' keeps no training log (written before models kept one); " + logPath +
+                        " not written");
+        const std::string csv = trainingLogCsv(model.trainingLogs());
+        writeFileAtomic(logPath, csv.data(), csv.size());
+        std::cout << "training log: " << rows << " iterations written to " << logPath << '\n';
+    }
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "energynet.h"
 #include "image.h"
 #include "pyramid.h"
+#include "trainlog.h"
 
 #include <ATen/ATen.h>
 
@@ -18,19 +19,6 @@ class OutputArchive;
 } // namespace torch::serialize
 
 namespace pgcn {
-
-/** One measured training iteration of a scale, kept in the model (the studio plots it). */
-struct TrainLogPoint
-{
-    int iteration = 0; ///< 1-based within the scale
-    double energyReal = 0;
-    double energySyn = 0;
-    double recoveryMse = 0;
-    bool operator==(const TrainLogPoint &o) const
-    {
-        return iteration == o.iteration && energyReal == o.energyReal && energySyn == o.energySyn && recoveryMse == o.recoveryMse;
-    }
-};
 
 /**
  * A trained (or partly trained) pyramid: the configuration, the geometry,
@@ -70,6 +58,8 @@ public:
     void addTrainedScale(EnergyNet net, std::vector<TrainLogPoint> log = {});
     /** The measured iterations of a trained scale's training, in order (empty when not recorded). */
     const std::vector<TrainLogPoint> &trainingLog(int scale) const { return m_logs.at(scale); }
+    /** Every trained scale's log (trainingLogCsv writes it out). */
+    const std::vector<std::vector<TrainLogPoint>> &trainingLogs() const { return m_logs; }
     /** Drops trained scales from `scale` on (to retrain them). */
     void truncate(int scale);
 

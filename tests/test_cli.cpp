@@ -164,6 +164,30 @@ private Q_SLOTS:
         QVERIFY2(info.out.contains(QLatin1String("trained, 4 iterations, ")), qPrintable(info.out));
         // and how far each scale's recovery got, from the training log the file keeps
         QCOMPARE(info.out.count(QRegularExpression(QStringLiteral("whole image, recovery MSE [0-9.e-]+ at the end\n"))), 2);
+        // --log writes that log as CSV: a header, then every iteration of both scales
+        const QString csv = file(QStringLiteral("log.csv"));
+        const Result logged = run({QStringLiteral("info"), model, QStringLiteral("--log"), csv});
+        QVERIFY2(logged.code == 0 && logged.out.contains(QLatin1String("9 iterations written")), qPrintable(logged.out + logged.err));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1 + 5 + 4);
+        QCOMPARE(lines[0], QStringLiteral("scale,iteration,energy_real,energy_synthesis,recovery_mse"));
+        QVERIFY2(lines[1].startsWith(QLatin1String("0,1,")) && lines[5].startsWith(QLatin1String("0,5,")) &&
+                     lines[6].startsWith(QLatin1String("1,1,")) && lines[9].startsWith(QLatin1String("1,4,")),
+                 qPrintable(lines.join(QLatin1Char('\n'))));
+        for (const QString &line : lines.mid(1)) {
+            const QStringList cells = line.split(QLatin1Char(','));
+            QCOMPARE(cells.size(), 5);
+            bool ok = false;
+            QVERIFY(cells[4].toDouble(&ok) >= 0 && ok);
+        }
+        // A log that cannot be written: a message, exit 1, no file.
+        const QString nowhere = file(QStringLiteral("no/such/folder/log.csv"));
+        const Result bad = run({QStringLiteral("info"), model, QStringLiteral("--log"), nowhere});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains(QLatin1String("log.csv")), qPrintable(bad.err));
+        QVERIFY(!QFileInfo::exists(nowhere));
     }
 
     void trainSampleReconstructInfo()

@@ -25,6 +25,7 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QUndoStack>
 
 #include <csignal>
@@ -610,6 +611,23 @@ private Q_SLOTS:
         QVERIFY(!c.trainingPanel()->resumeOffered());
         QVERIFY(!b.plotPanel()->log().value(1).isEmpty());
         QVERIFY(sameLog(c.plotPanel()->log(), b.plotPanel()->log())); // both scales' curves
+        // ... which File > Export Training Log (and the Plots' button) writes as CSV.
+        auto *exportButton = c.plotPanel()->findChild<QToolButton *>(QStringLiteral("exportLogButton"));
+        QVERIFY(exportButton && exportButton->isEnabled());
+        const QString csv = dir.filePath(QStringLiteral("log.csv"));
+        QVERIFY(c.exportTrainingLogTo(csv));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+            QCOMPARE(lines.size(), 1 + b.plotPanel()->log().value(0).size() + b.plotPanel()->log().value(1).size());
+            const ui::ProgressPoint last = b.plotPanel()->log().value(1).last();
+            const QStringList cells = lines.last().split(QLatin1Char(','));
+            QCOMPARE(cells.size(), 5);
+            QCOMPARE(cells[0], QStringLiteral("1"));
+            QCOMPARE(cells[1].toInt(), last.iteration);
+            QVERIFY(qAbs(cells[4].toDouble() - last.recoveryMse) <= 1e-8 * qMax(1.0, last.recoveryMse));
+        }
         ui::SampleSettings ss;
         ss.count = 2;
         ss.randomSeed = false;
@@ -650,6 +668,9 @@ private Q_SLOTS:
         QVERIFY(!c.exportModelTo(dir.filePath(QStringLiteral("no/such/folder/m.pgcn"))));
         QCOMPARE(failed.size(), 2);
         QCOMPARE(failed.last().first().toString(), QStringLiteral("Cannot export the model"));
+        QVERIFY(!c.exportTrainingLogTo(dir.filePath(QStringLiteral("no/such/folder/log.csv"))));
+        QCOMPARE(failed.size(), 3);
+        QCOMPARE(failed.last().first().toString(), QStringLiteral("Cannot export the training log"));
     }
 
     void deviceLabelCountsTheModelsFp32Scales()

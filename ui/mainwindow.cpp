@@ -51,6 +51,7 @@
 #include "objectoverlay.h"
 #include "patchcommand.h"
 #include "taskpanel.h"
+#include "trainlog.h"
 #include "plotpanel.h"
 #include "samplepanel.h"
 #include "trainingpanel.h"
@@ -65,6 +66,12 @@ static void initStudioResources()
 namespace pgcn::ui {
 
 namespace {
+
+/** Whether a training log holds any measured iteration. */
+bool hasPoints(const QVector<QVector<ProgressPoint>> &log)
+{
+    return std::any_of(log.begin(), log.end(), [](const QVector<ProgressPoint> &scale) { return !scale.isEmpty(); });
+}
 
 constexpr int kMaxRecent = 8;
 constexpr int kUiRefreshMs = 100;
@@ -280,6 +287,9 @@ void MainWindow::createActions()
     m_exportAct = make(tr("&Export..."), QStringLiteral(":/icons/export.svg"), QKeySequence(Qt::CTRL | Qt::Key_E), &MainWindow::exportCurrent);
     m_exportModelAct = make(tr("Export &Model..."), QString(), QKeySequence(), &MainWindow::exportModelDialog);
     m_exportModelAct->setStatusTip(tr("Save the trained model as a .pgcn file for the patchgencn command-line tool"));
+    m_exportLogAct = make(tr("Export Training &Log..."), QString(), QKeySequence(), &MainWindow::exportTrainingLogDialog);
+    m_exportLogAct->setStatusTip(tr("Save the plotted training curves of every scale as a CSV file"));
+    connect(m_plots, &PlotPanel::exportRequested, this, &MainWindow::exportTrainingLogDialog);
     m_quitAct = make(tr("&Quit"), QString(), QKeySequence::Quit, &MainWindow::close);
 
     m_undoAct = m_undo->createUndoAction(this, tr("&Undo"));
@@ -350,6 +360,7 @@ void MainWindow::createMenus()
     file->addAction(m_saveAsAct);
     file->addAction(m_exportAct);
     file->addAction(m_exportModelAct);
+    file->addAction(m_exportLogAct);
     file->addSeparator();
     file->addAction(m_quitAct);
 
@@ -859,23 +870,68 @@ bool MainWindow::exportModelTo(const QString &path)
     return true;
 }
 
+bool MainWindow::exportTrainingLogTo(const QString &path)
+{
+    const QVector<QVector<ProgressPoint>> &plotted = m_plots->log();
+    QString error;
+    if (!hasPoints(plotted)) {
+        error = tr("there is no training log to export yet");
+    } else {
+        std::vector<std::vector<TrainLogPoint>> log(size_t(plotted.size()));
+        for (int s = 0; s < plotted.size(); ++s)
+            for (const ProgressPoint &p : plotted[s])
+                log[size_t(s)].push_back({p.iteration, p.energyReal, p.energySyn, p.recoveryMse});
+        const std::string csv = trainingLogCsv(log);
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(csv.data(), qint64(csv.size())) != qint64(csv.size()) || !file.commit())
+            error = tr("%1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+    }
+    if (!error.isEmpty()) {
+        reportError(tr("Cannot export the training log"), error, tr("Choose another folder or free some disk space."));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported the training log to %1").arg(QDir::toNativeSeparators(path)), 5000);
+    return true;
+}
+
+QString MainWindow::askExportPath(const QString &title, const QString &untitled, const QString &tail, const QString &suffix,
+                                  const QString &filter)
+{
+    QSettings s;
+    const QString base = m_projectPath.isEmpty() ? QFileInfo(m_sourceName).completeBaseName() : QFileInfo(m_projectPath).completeBaseName();
+    QString path = QFileDialog::getSaveFileName(
+        this, title,
+        QDir(s.value(QStringLiteral("dirs/export"), QDir::homePath()).toString())
+            .filePath((base.isEmpty() ? untitled : base + tail) + QLatin1Char('.') + suffix),
+        filter);
+    if (path.isEmpty())
+        return {};
+    if (QFileInfo(path).suffix().compare(suffix, Qt::CaseInsensitive) != 0)
+        path += QLatin1Char('.') + suffix;
+    s.setValue(QStringLiteral("dirs/export"), QFileInfo(path).absolutePath());
+    return path;
+}
+
+void MainWindow::exportTrainingLogDialog()
+{
+    if (!hasPoints(m_plots->log())) {
+        statusBar()->showMessage(tr("No training log yet: the first iterations have not been reported"), 5000);
+        return;
+    }
+    const QString path = askExportPath(tr("Export Training Log"), QStringLiteral("training-log"), QStringLiteral("-log"),
+                                       QStringLiteral("csv"), tr("CSV files (*.csv)"));
+    if (!path.isEmpty())
+        exportTrainingLogTo(path);
+}
+
 void MainWindow::exportModelDialog()
 {
     if (m_job != Job::None || m_modelBytes.isEmpty())
         return;
-    QSettings s;
-    const QString base = m_projectPath.isEmpty() ? QFileInfo(m_sourceName).completeBaseName() : QFileInfo(m_projectPath).completeBaseName();
-    QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Model"),
-        QDir(s.value(QStringLiteral("dirs/export"), QDir::homePath()).toString())
-            .filePath((base.isEmpty() ? QStringLiteral("model") : base) + QLatin1Char('.') + QLatin1String(kModelSuffix)),
-        tr("Models (*.%1)").arg(QLatin1String(kModelSuffix)));
-    if (path.isEmpty())
-        return;
-    if (QFileInfo(path).suffix().compare(QLatin1String(kModelSuffix), Qt::CaseInsensitive) != 0)
-        path += QLatin1Char('.') + QLatin1String(kModelSuffix);
-    s.setValue(QStringLiteral("dirs/export"), QFileInfo(path).absolutePath());
-    exportModelTo(path);
+    const QString suffix = QLatin1String(kModelSuffix);
+    const QString path = askExportPath(tr("Export Model"), QStringLiteral("model"), QString(), suffix, tr("Models (*.%1)").arg(suffix));
+    if (!path.isEmpty())
+        exportModelTo(path);
 }
 
 void MainWindow::opened(const QString &path, const QString &message)
@@ -1422,6 +1478,8 @@ void MainWindow::updateActions()
     m_saveAsAct->setEnabled(haveImage);
     m_exportAct->setEnabled(!m_canvas->image().isNull());
     m_exportModelAct->setEnabled(idle && haveModel && !m_modelBytes.isEmpty());
+    m_exportLogAct->setEnabled(m_job == Job::Training || hasPoints(m_plots->log()));
+    m_plots->setExportEnabled(m_exportLogAct->isEnabled());
     m_copyAct->setEnabled(!m_canvas->image().isNull());
     m_clearGalleryAct->setEnabled(m_gallery->count() > 0);
     m_trainAct->setEnabled(idle && haveImage);

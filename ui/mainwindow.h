@@ -63,6 +63,8 @@ public:
     bool openModel(const QString &path);
     /** Writes the model in hand as a model file for the CLI (atomically). Reports problems to the user. */
     bool exportModelTo(const QString &path);
+    /** Writes the plotted training log as CSV (trainingLogCsv's columns, atomically). Reports problems to the user. */
+    bool exportTrainingLogTo(const QString &path);
     bool saveProjectTo(const QString &path);
     /** Starts a new, untitled project on `image`. */
     void setSourceImage(const QImage &image, const QString &name);
@@ -116,6 +118,11 @@ public Q_SLOTS:
     void openProjectDialog();
     void exportCurrent();
     void exportModelDialog();
+    void exportTrainingLogDialog();
+    /** A save dialog in the last export folder proposing the project's or image's name + `tail` (`untitled`
+     *  without either) + `.suffix`, which a chosen name without it gets; "" when cancelled. */
+    QString askExportPath(const QString &title, const QString &untitled, const QString &tail, const QString &suffix,
+                          const QString &filter);
     /** Runs the task panel's task on the canvas image (and the mask) on the worker. */
     void runTask();
     /** The placed object pasted into the canvas image; its alpha becomes the mask (one undo step). */
@@ -253,6 +260,7 @@ private:
     QAction *m_saveAsAct = nullptr;
     QAction *m_exportAct = nullptr;
     QAction *m_exportModelAct = nullptr;
+    QAction *m_exportLogAct = nullptr;
     QAction *m_quitAct = nullptr;
     QAction *m_undoAct = nullptr;
     QAction *m_redoAct = nullptr;

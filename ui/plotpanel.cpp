@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QSignalBlocker>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -51,6 +52,7 @@ void setRange(QValueAxis *axis, double lo, double hi, double floor = -std::numer
 PlotPanel::PlotPanel(QWidget *parent)
     : QWidget(parent)
     , m_scaleBox(new QComboBox(this))
+    , m_exportButton(new QToolButton(this))
     , m_real(new QLineSeries)
     , m_syn(new QLineSeries)
     , m_mse(new QLineSeries)
@@ -97,6 +99,12 @@ PlotPanel::PlotPanel(QWidget *parent)
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Scale:"), this));
     top->addWidget(m_scaleBox, 1);
+    m_exportButton->setObjectName(QStringLiteral("exportLogButton"));
+    m_exportButton->setText(tr("Export CSV..."));
+    m_exportButton->setToolTip(tr("Save every scale's training curves as a CSV file"));
+    m_exportButton->setEnabled(false);
+    top->addWidget(m_exportButton);
+    connect(m_exportButton, &QToolButton::clicked, this, &PlotPanel::exportRequested);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_energyView, 1);
@@ -171,6 +179,11 @@ void PlotPanel::clear()
     rebuildCombo();
     m_dirty = true;
     refresh();
+}
+
+void PlotPanel::setExportEnabled(bool on)
+{
+    m_exportButton->setEnabled(on);
 }
 
 int PlotPanel::shownScale() const

@@ -8,6 +8,7 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLineSeries;
+class QToolButton;
 class QValueAxis;
 
 namespace pgcn::ui {
@@ -35,11 +36,18 @@ public:
     /** Redraws the series if anything changed since the last call. */
     void refresh();
     int shownScale() const;
+    /** The Export button's state (the window's Export Training Log action). */
+    void setExportEnabled(bool on);
+
+Q_SIGNALS:
+    /** The user asked to save the log as CSV (the window handles it). */
+    void exportRequested();
 
 private:
     void rebuildCombo();
 
     QComboBox *m_scaleBox;
+    QToolButton *m_exportButton;
     QChartView *m_energyView;
     QChartView *m_mseView;
     QLineSeries *m_real;
