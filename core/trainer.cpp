@@ -365,7 +365,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             const int kept = guard.checkpointIteration();
             log.erase(std::remove_if(log.begin(), log.end(), [kept](const TrainLogPoint &q) { return q.iteration > kept; }), log.end());
             if (cb.rolledBack)
-                cb.rolledBack(s, guard.checkpointIteration(),
+                cb.rolledBack(s, kept,
                               "the recovery drifted at the end of scale " + scaleName + " (MSE " + std::to_string(meanMse) +
                                   " over the last iterations, " + std::to_string(guard.bestMse()) + " at best); its net of iteration " +
                                   std::to_string(guard.checkpointIteration()) + " of " + std::to_string(iters) +

@@ -110,7 +110,7 @@ struct ModelInfo
     QString description;
     QString configText;
     int fp32SamplingScales = 0; ///< scales the sampling-precision check keeps in fp32 under Auto
-    QVector<QVector<ProgressPoint>> log; ///< per scale, the training's measured iterations the model file keeps
+    QVector<QVector<ProgressPoint>> log; ///< per scale, the training log a model file keeps (filled by readModelFile only)
 };
 
 /** How a job ended. */

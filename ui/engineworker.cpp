@@ -62,10 +62,6 @@ ModelInfo describe(const PyramidModel &model)
     info.description = QString::fromStdString(model.describe());
     info.configText = QString::fromStdString(model.config().toText());
     info.fp32SamplingScales = int(model.config().fp32SamplingScales.size());
-    info.log.resize(model.numScales());
-    for (int s = 0; s < model.trainedScales(); ++s)
-        for (const TrainLogPoint &p : model.trainingLog(s))
-            info.log[s].append({p.iteration, p.energyReal, p.energySyn, p.recoveryMse});
     return info;
 }
 
@@ -91,8 +87,14 @@ bool readModelFile(const QString &path, QByteArray *bytes, ModelInfo *info, QStr
     try {
         const PyramidModel model = PyramidModel::fromBytes(data.constData(), size_t(data.size()),
                                                            QDir::toNativeSeparators(path).toStdString(), at::kCPU);
-        if (info)
+        if (info) {
             *info = describe(model);
+            // the curves only an opened file needs (describe() runs at every scale's end too)
+            info->log.resize(model.numScales());
+            for (int s = 0; s < model.trainedScales(); ++s)
+                for (const TrainLogPoint &p : model.trainingLog(s))
+                    info->log[s].append({p.iteration, p.energyReal, p.energySyn, p.recoveryMse});
+        }
     } catch (const std::exception &e) {
         return fail(QString::fromUtf8(e.what()));
     }
