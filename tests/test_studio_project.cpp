@@ -611,6 +611,26 @@ private Q_SLOTS:
         QVERIFY(!c.trainingPanel()->resumeOffered());
         QVERIFY(!b.plotPanel()->log().value(1).isEmpty());
         QVERIFY(sameLog(c.plotPanel()->log(), b.plotPanel()->log())); // both scales' curves
+        QVERIFY(c.plotPanel()->shownNote().isEmpty());
+        {
+            // A model file from before models kept their log: the plots say so, not just empty axes.
+            const QByteArray fullBytes = c.modelBytes();
+            const PyramidModel logged = PyramidModel::fromBytes(fullBytes.constData(), size_t(fullBytes.size()), "test");
+            PyramidModel bare(test::patternImage(24, 20), logged.config());
+            for (int s = 0; s < logged.trainedScales(); ++s)
+                bare.addTrainedScale(logged.net(s));
+            const QString old = dir.filePath(QStringLiteral("old.pgcn"));
+            bare.save(old.toStdString());
+            MainWindow d;
+            d.setQuiet(true);
+            QVERIFY(d.openModel(old));
+            QVERIFY2(d.plotPanel()->shownNote().contains(QStringLiteral("old.pgcn keeps no training curves")),
+                     qPrintable(d.plotPanel()->shownNote()));
+            QVERIFY(d.plotPanel()->log().value(1).isEmpty());
+            // Opening a model that keeps its curves again takes the note away.
+            QVERIFY(d.openModel(full));
+            QVERIFY(d.plotPanel()->shownNote().isEmpty());
+        }
         // ... which File > Export Training Log (and the Plots' button) writes as CSV.
         auto *exportButton = c.plotPanel()->findChild<QToolButton *>(QStringLiteral("exportLogButton"));
         QVERIFY(exportButton && exportButton->isEnabled());

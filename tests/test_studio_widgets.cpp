@@ -583,18 +583,47 @@ private Q_SLOTS:
         }
     }
 
+    /** A scale's first logged iteration, as the worker reports it. */
+    static ui::ProgressPoint firstPoint()
+    {
+        ui::ProgressPoint p;
+        p.iteration = 1;
+        p.energyReal = 0.02;
+        p.energySyn = 0.01;
+        p.recoveryMse = 0.075;
+        return p;
+    }
+
+    void plotsSayWhyTheyAreEmpty()
+    {
+        // Empty axes alone look like a fault: the charts say why nothing is drawn.
+        ui::PlotPanel plots;
+        plots.setScaleCount(2);
+        plots.refresh();
+        QVERIFY2(plots.shownNote().contains(QStringLiteral("while a scale trains")), qPrintable(plots.shownNote()));
+        plots.appendPoints(0, {firstPoint()});
+        plots.refresh();
+        QVERIFY(plots.shownNote().isEmpty());
+        auto *box = plots.findChild<QComboBox *>();
+        QVERIFY(box);
+        box->setCurrentIndex(2); // scale 2, not trained yet
+        QCOMPARE(plots.shownScale(), 1);
+        QCOMPARE(plots.shownNote(), QStringLiteral("No curves for scale 2"));
+        plots.setEmptyNote(QStringLiteral("old.pgcn keeps no training curves"));
+        QCOMPARE(plots.shownNote(), QStringLiteral("old.pgcn keeps no training curves"));
+        box->setCurrentIndex(1); // scale 1 has its point: no note
+        QVERIFY(plots.shownNote().isEmpty());
+        plots.setLog({{}, {}}); // a new log forgets the old file's note
+        QVERIFY(plots.shownNote().contains(QStringLiteral("while a scale trains")));
+    }
+
     void recoveryErrorAxisStaysAboveZero()
     {
         // One point: the axes open a unit span around it; the error's axis must not show
         // negative values (it read -0.474 .. 0.626 at a scale's first iteration).
         ui::PlotPanel plots;
         plots.setScaleCount(1);
-        ui::ProgressPoint p;
-        p.iteration = 1;
-        p.energyReal = 0.02;
-        p.energySyn = 0.01;
-        p.recoveryMse = 0.075;
-        plots.appendPoints(0, {p});
+        plots.appendPoints(0, {firstPoint()});
         plots.refresh();
         int checked = 0;
         for (auto *view : plots.findChildren<QChartView *>()) {

@@ -841,6 +841,8 @@ bool MainWindow::openModel(const QString &path)
     setSourceImage(info.reals.last(), fi.completeBaseName() + QStringLiteral(".png"));
     m_modelBytes = bytes;
     m_plots->setLog(info.log); // the training curves the file keeps (none in files from before it kept them)
+    if (info.trainedScales > 0 && !hasPoints(info.log))
+        m_plots->setEmptyNote(tr("%1 keeps no training curves (written before models kept them)").arg(fi.fileName()));
     m_training->setSettings(recipe);
     m_modelSettings = m_training->settings();
     loadModelOnWorker(m_modelSettings.device, m_modelSettings.precision);

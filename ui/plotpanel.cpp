@@ -139,6 +139,7 @@ void PlotPanel::setScaleCount(int count)
 void PlotPanel::setLog(const QVector<QVector<ProgressPoint>> &log)
 {
     m_log = log;
+    m_emptyNote.clear();
     m_trainingScale = 0;
     for (int s = 0; s < m_log.size(); ++s)
         if (!m_log[s].isEmpty())
@@ -175,6 +176,7 @@ void PlotPanel::truncate(int scale)
 void PlotPanel::clear()
 {
     m_log.clear();
+    m_emptyNote.clear();
     m_trainingScale = 0;
     rebuildCombo();
     m_dirty = true;
@@ -184,6 +186,18 @@ void PlotPanel::clear()
 void PlotPanel::setExportEnabled(bool on)
 {
     m_exportButton->setEnabled(on);
+}
+
+void PlotPanel::setEmptyNote(const QString &note)
+{
+    m_emptyNote = note;
+    m_dirty = true;
+    refresh();
+}
+
+QString PlotPanel::shownNote() const
+{
+    return m_energyView->chart()->title();
 }
 
 int PlotPanel::shownScale() const
@@ -229,6 +243,18 @@ void PlotPanel::refresh()
         setRange(m_energyY, eLo, eHi);
         setRange(m_mseY, mLo, mHi, 0.0); // an error is never negative
     }
+    // Empty axes alone look like a fault: say why there is nothing to draw.
+    QString note;
+    if (pts.isEmpty()) {
+        const bool any = std::any_of(m_log.cbegin(), m_log.cend(), [](const QVector<ProgressPoint> &l) { return !l.isEmpty(); });
+        if (!m_emptyNote.isEmpty())
+            note = m_emptyNote;
+        else if (any)
+            note = tr("No curves for scale %1").arg(scale + 1);
+        else
+            note = tr("The curves appear here while a scale trains");
+    }
+    m_energyView->chart()->setTitle(note);
     m_real->setName(tr("E(real), scale %1").arg(scale + 1));
     m_syn->setName(tr("E(synthesised)"));
     m_mse->setName(tr("recovery MSE, scale %1").arg(scale + 1));

@@ -38,6 +38,13 @@ public:
     int shownScale() const;
     /** The Export button's state (the window's Export Training Log action). */
     void setExportEnabled(bool on);
+    /**
+     * What the charts say while the shown scale has no curves (a model file from before
+     * models kept their log); empty for the panel's own words. setLog() and clear() reset it.
+     */
+    void setEmptyNote(const QString &note);
+    /** The note over the charts now (empty while the shown scale has curves). */
+    QString shownNote() const;
 
 Q_SIGNALS:
     /** The user asked to save the log as CSV (the window handles it). */
@@ -58,6 +65,7 @@ private:
     QValueAxis *m_mseX;
     QValueAxis *m_mseY;
     QVector<QVector<ProgressPoint>> m_log;
+    QString m_emptyNote;
     int m_trainingScale = 0;
     bool m_dirty = true;
     int m_drawnScale = -1;
