@@ -598,6 +598,7 @@ private Q_SLOTS:
     {
         // Empty axes alone look like a fault: the charts say why nothing is drawn.
         ui::PlotPanel plots;
+        QVERIFY2(plots.shownNote().contains(QStringLiteral("while a scale trains")), qPrintable(plots.shownNote()));
         plots.setScaleCount(2);
         plots.refresh();
         QVERIFY2(plots.shownNote().contains(QStringLiteral("while a scale trains")), qPrintable(plots.shownNote()));
@@ -615,6 +616,32 @@ private Q_SLOTS:
         QVERIFY(plots.shownNote().isEmpty());
         plots.setLog({{}, {}}); // a new log forgets the old file's note
         QVERIFY(plots.shownNote().contains(QStringLiteral("while a scale trains")));
+    }
+
+    void emptyChartForgetsTheLastRange()
+    {
+        // A chart left empty (here after clear()) shows a unit range, not the last scale's.
+        ui::PlotPanel plots;
+        plots.setScaleCount(1);
+        ui::ProgressPoint p = firstPoint();
+        p.energyReal = -40.0;
+        p.energySyn = -35.0;
+        p.recoveryMse = 3.0;
+        plots.appendPoints(0, {p});
+        plots.refresh();
+        auto verticalAxes = [&plots] {
+            QVector<QValueAxis *> axes;
+            for (auto *view : plots.findChildren<QChartView *>())
+                axes.append(qobject_cast<QValueAxis *>(view->chart()->axes(Qt::Vertical).value(0)));
+            return axes;
+        };
+        QCOMPARE(verticalAxes().size(), 2);
+        for (QValueAxis *y : verticalAxes())
+            QVERIFY(y && (y->min() < -30.0 || y->min() > 2.0)); // the energies' or the error's range
+        plots.clear();
+        for (QValueAxis *y : verticalAxes())
+            QVERIFY2(y->min() > -0.1 && y->min() <= 0.0 && y->max() > 1.0 && y->max() < 1.1,
+                     qPrintable(QStringLiteral("%1 .. %2").arg(y->min()).arg(y->max())));
     }
 
     void recoveryErrorAxisStaysAboveZero()

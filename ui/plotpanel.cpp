@@ -68,6 +68,9 @@ PlotPanel::PlotPanel(QWidget *parent)
     m_real->setColor(QColor(0x1f, 0x77, 0xb4));
     m_syn->setColor(QColor(0xff, 0x7f, 0x0e));
     m_mse->setColor(QColor(0x2c, 0xa0, 0x2c));
+    // The theme's pens and evenly spaced ticks: a wider pen under the real energy (so that it
+    // shows where the samples' coincides with it) and QValueAxis::TicksDynamic were tried and
+    // made the GUI thread stall for 50-900 ms while training (test_studio_latency).
 
     auto *energy = new QChart;
     energy->addSeries(m_real);
@@ -114,6 +117,7 @@ PlotPanel::PlotPanel(QWidget *parent)
         m_dirty = true;
         refresh();
     });
+    refresh(); // the empty panel's note and axes from the start
 }
 
 void PlotPanel::rebuildCombo()
@@ -242,6 +246,9 @@ void PlotPanel::refresh()
     if (!pts.isEmpty()) {
         setRange(m_energyY, eLo, eHi);
         setRange(m_mseY, mLo, mHi, 0.0); // an error is never negative
+    } else { // not the last scale's range over an empty chart
+        setRange(m_energyY, 0.0, 1.0);
+        setRange(m_mseY, 0.0, 1.0, 0.0);
     }
     // Empty axes alone look like a fault: say why there is nothing to draw.
     QString note;
