@@ -261,7 +261,8 @@ void PlotPanel::refresh()
         else
             note = tr("The curves appear here while a scale trains");
     }
-    m_energyView->chart()->setTitle(note);
+    if (m_energyView->chart()->title() != note) // a new title lays the chart out again
+        m_energyView->chart()->setTitle(note);
     m_real->setName(tr("E(real), scale %1").arg(scale + 1));
     m_syn->setName(tr("E(synthesised)"));
     m_mse->setName(tr("recovery MSE, scale %1").arg(scale + 1));
