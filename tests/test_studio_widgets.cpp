@@ -644,6 +644,37 @@ private Q_SLOTS:
                      qPrintable(QStringLiteral("%1 .. %2").arg(y->min()).arg(y->max())));
     }
 
+    void curvesGrowAcrossTheScalesIterations()
+    {
+        // While a scale trains its curves grow across an axis of its planned iterations (round
+        // labels that stay put: 0, 625, ... 2500), not one that stretches with every report.
+        ui::PlotPanel plots;
+        plots.setScaleCount(2);
+        auto xMax = [&plots] {
+            QVector<double> maxima;
+            for (auto *view : plots.findChildren<QChartView *>())
+                maxima.append(qobject_cast<QValueAxis *>(view->chart()->axes(Qt::Horizontal).value(0))->max());
+            return maxima;
+        };
+        plots.setPlannedIterations(0, 2500);
+        ui::ProgressPoint p = firstPoint();
+        p.iteration = 399;
+        plots.appendPoints(0, {p});
+        plots.refresh();
+        QCOMPARE(xMax(), QVector<double>({2500.0, 2500.0}));
+        // A log that ran past its plan (never here, but a resumed file might) still fits.
+        p.iteration = 2600;
+        plots.appendPoints(0, {p});
+        plots.refresh();
+        QCOMPARE(xMax(), QVector<double>({2600.0, 2600.0}));
+        // Without a plan (an opened model's log) the axis spans the log.
+        plots.setLog({{p}, {}});
+        QCOMPARE(xMax(), QVector<double>({2600.0, 2600.0}));
+        p.iteration = 398;
+        plots.setLog({{p}, {}});
+        QCOMPARE(xMax(), QVector<double>({400.0, 400.0})); // rounded up to whole quarter labels
+    }
+
     void recoveryErrorAxisStaysAboveZero()
     {
         // One point: the axes open a unit span around it; the error's axis must not show

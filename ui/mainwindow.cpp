@@ -1292,6 +1292,7 @@ void MainWindow::onModelChanged(const ModelInfo &info)
 void MainWindow::onTrainProgress(const TrainStatus &status)
 {
     // Cheap bookkeeping now; widgets later, from the coalescing timer.
+    m_plots->setPlannedIterations(status.scale, status.iterations);
     m_plots->appendPoints(status.scale, status.points);
     const QImage synthesis = status.synthesis.isNull() ? m_latest.synthesis : status.synthesis;
     const QImage recovery = status.recovery.isNull() ? m_latest.recovery : status.recovery;

@@ -144,6 +144,7 @@ void PlotPanel::setLog(const QVector<QVector<ProgressPoint>> &log)
 {
     m_log = log;
     m_emptyNote.clear();
+    m_planned.clear();
     m_trainingScale = 0;
     for (int s = 0; s < m_log.size(); ++s)
         if (!m_log[s].isEmpty())
@@ -181,10 +182,21 @@ void PlotPanel::clear()
 {
     m_log.clear();
     m_emptyNote.clear();
+    m_planned.clear();
     m_trainingScale = 0;
     rebuildCombo();
     m_dirty = true;
     refresh();
+}
+
+void PlotPanel::setPlannedIterations(int scale, int iterations)
+{
+    if (scale < 0 || m_planned.value(scale) == iterations)
+        return;
+    if (scale >= m_planned.size())
+        m_planned.resize(scale + 1);
+    m_planned[scale] = iterations;
+    m_dirty = true;
 }
 
 void PlotPanel::setExportEnabled(bool on)
@@ -240,7 +252,8 @@ void PlotPanel::refresh()
     m_mse->replace(mse);
     // A multiple of the 4 tick intervals, so every iteration label is a distinct whole number.
     const int lastIt = pts.isEmpty() ? 0 : pts.last().iteration;
-    const int xMax = std::max(kXTickIntervals, (lastIt + kXTickIntervals - 1) / kXTickIntervals * kXTickIntervals);
+    const int span = std::max(lastIt, m_planned.value(scale));
+    const int xMax = std::max(kXTickIntervals, (span + kXTickIntervals - 1) / kXTickIntervals * kXTickIntervals);
     m_energyX->setRange(0, xMax);
     m_mseX->setRange(0, xMax);
     if (!pts.isEmpty()) {

@@ -30,6 +30,11 @@ public:
     void setLog(const QVector<QVector<ProgressPoint>> &log);
     void setScaleCount(int count);
     void appendPoints(int scale, const QVector<ProgressPoint> &points);
+    /**
+     * The iterations `scale` will train for: its curves then grow across a fixed axis of
+     * that length, as a progress bar does (a log without it spans its last iteration).
+     */
+    void setPlannedIterations(int scale, int iterations);
     /** Drops the log from `scale` on (a scale trained again). */
     void truncate(int scale);
     void clear();
@@ -66,6 +71,7 @@ private:
     QValueAxis *m_mseY;
     QVector<QVector<ProgressPoint>> m_log;
     QString m_emptyNote;
+    QVector<int> m_planned; ///< per scale, 0 where not known
     int m_trainingScale = 0;
     bool m_dirty = true;
     int m_drawnScale = -1;
