@@ -368,7 +368,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                 cb.rolledBack(s, kept,
                               "the recovery drifted at the end of scale " + scaleName + " (MSE " + std::to_string(meanMse) +
                                   " over the last iterations, " + std::to_string(guard.bestMse()) + " at best); its net of iteration " +
-                                  std::to_string(guard.checkpointIteration()) + " of " + std::to_string(iters) +
+                                  std::to_string(kept) + " of " + std::to_string(iters) +
                                   " is kept (MSE " + std::to_string(guard.checkpointMse()) + ")");
             meanMse = guard.checkpointMse();
             meanSat = guard.checkpointSaturation();

@@ -3,6 +3,7 @@
 #include <QColor>
 #include <QObject>
 
+#include <algorithm>
 #include <cmath>
 
 #include "config.h"
@@ -252,6 +253,11 @@ QString taskLabel(const TaskRequest &r)
         return QObject::tr("SR \u00d7%1").arg(factor);
     }
     return {};
+}
+
+bool hasPoints(const QVector<QVector<ProgressPoint>> &log)
+{
+    return std::any_of(log.begin(), log.end(), [](const QVector<ProgressPoint> &scale) { return !scale.isEmpty(); });
 }
 
 void registerEngineTypes()

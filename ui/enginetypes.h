@@ -80,6 +80,9 @@ struct ProgressPoint
     double recoveryMse = 0;
 };
 
+/** Whether a training log (per scale, its measured iterations) holds any point. */
+bool hasPoints(const QVector<QVector<ProgressPoint>> &log);
+
 /**
  * A coalesced report from the training loop: the iterations since the last
  * report (all at one scale) and, when a snapshot came by, the images.

@@ -67,12 +67,6 @@ namespace pgcn::ui {
 
 namespace {
 
-/** Whether a training log holds any measured iteration. */
-bool hasPoints(const QVector<QVector<ProgressPoint>> &log)
-{
-    return std::any_of(log.begin(), log.end(), [](const QVector<ProgressPoint> &scale) { return !scale.isEmpty(); });
-}
-
 constexpr int kMaxRecent = 8;
 constexpr int kUiRefreshMs = 100;
 

@@ -256,20 +256,18 @@ void PlotPanel::refresh()
     const int xMax = std::max(kXTickIntervals, (span + kXTickIntervals - 1) / kXTickIntervals * kXTickIntervals);
     m_energyX->setRange(0, xMax);
     m_mseX->setRange(0, xMax);
+    QString note;
     if (!pts.isEmpty()) {
         setRange(m_energyY, eLo, eHi);
         setRange(m_mseY, mLo, mHi, 0.0); // an error is never negative
-    } else { // not the last scale's range over an empty chart
+    } else {
+        // Not the last scale's range over an empty chart, and a word on why it is empty
+        // (bare axes look like a fault).
         setRange(m_energyY, 0.0, 1.0);
         setRange(m_mseY, 0.0, 1.0, 0.0);
-    }
-    // Empty axes alone look like a fault: say why there is nothing to draw.
-    QString note;
-    if (pts.isEmpty()) {
-        const bool any = std::any_of(m_log.cbegin(), m_log.cend(), [](const QVector<ProgressPoint> &l) { return !l.isEmpty(); });
         if (!m_emptyNote.isEmpty())
             note = m_emptyNote;
-        else if (any)
+        else if (hasPoints(m_log))
             note = tr("No curves for scale %1").arg(scale + 1);
         else
             note = tr("The curves appear here while a scale trains");
