@@ -1,6 +1,7 @@
 #include "directchain.h"
 
 #include "elu.h"
+#include "winograd.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -167,6 +168,12 @@ struct Chain
     std::vector<at::Tensor> acts;    // each layer's input: the chain state in the weights' type, then the ELU outputs
     std::vector<at::Tensor> grads;   // the gradient w.r.t. each inner layer's input (buffers)
     at::Tensor lastGrad;             // d(weighted map)/d(last layer's input): the map's weight back through a linear layer
+    // fp32 layers whose channel counts fit winograd.h's kernels (on a CPU that runs them) go through
+    // them instead of oneDNN: their transformed weights, forward and backward (empty: oneDNN).
+    std::vector<std::vector<float>> winoFwd, winoBwd;
+    std::vector<at::Tensor> biasF32;
+
+    static int64_t dim(const dnnl::memory::desc &md, int i) { return md.dims()[size_t(i)]; }
 
     at::Tensor operator()(const at::Tensor &x)
     {
@@ -177,20 +184,33 @@ struct Chain
         if (n == 1)
             return lastGrad.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
         acts[0].copy_(x);
-        for (size_t i = 0; i + 1 < n; ++i)
-            layers[i].fwd.execute(e.strm, {{DNNL_ARG_SRC, wrap(layers[i].src, acts[i], e)},
-                                           {DNNL_ARG_WEIGHTS, fwdWeights[i]},
-                                           {DNNL_ARG_BIAS, biases[i]},
-                                           {DNNL_ARG_DST, wrap(layers[i].dst, acts[i + 1], e)}});
+        for (size_t i = 0; i + 1 < n; ++i) {
+            const Layer &l = layers[i];
+            if (!winoFwd[i].empty())
+                winogradConv3x3(acts[i].data_ptr<float>(), nullptr, dim(l.src, 0), dim(l.src, 2), dim(l.src, 3), dim(l.src, 1), 0,
+                                winoFwd[i].data(), biasF32[i].data_ptr<float>(), dim(l.dst, 1), true,
+                                acts[i + 1].data_ptr<float>());
+            else
+                l.fwd.execute(e.strm, {{DNNL_ARG_SRC, wrap(l.src, acts[i], e)},
+                                       {DNNL_ARG_WEIGHTS, fwdWeights[i]},
+                                       {DNNL_ARG_BIAS, biases[i]},
+                                       {DNNL_ARG_DST, wrap(l.dst, acts[i + 1], e)}});
+        }
         at::Tensor g = lastGrad;
         at::Tensor out;
         for (size_t i = n - 1; i-- > 0;) {
             // Through the ELU whose output was layer i+1's input, then back through layer i.
-            const at::Tensor gi = eluBackwardFromResult(g, acts[i + 1]).contiguous(at::MemoryFormat::ChannelsLast);
+            const Layer &l = layers[i];
             const at::Tensor &dst = i > 0 ? grads[i] : (out = at::empty_like(acts[0]));
-            layers[i].bwd.execute(e.strm, {{DNNL_ARG_DIFF_DST, wrap(layers[i].dst, gi, e)},
-                                           {DNNL_ARG_WEIGHTS, bwdWeights[i]},
-                                           {DNNL_ARG_DIFF_SRC, wrap(layers[i].src, dst, e)}});
+            if (!winoBwd[i].empty()) {
+                winogradConv3x3(g.data_ptr<float>(), acts[i + 1].data_ptr<float>(), dim(l.dst, 0), dim(l.dst, 2), dim(l.dst, 3),
+                                dim(l.dst, 1), 2, winoBwd[i].data(), nullptr, dim(l.src, 1), false, dst.data_ptr<float>());
+            } else {
+                const at::Tensor gi = eluBackwardFromResult(g, acts[i + 1]).contiguous(at::MemoryFormat::ChannelsLast);
+                l.bwd.execute(e.strm, {{DNNL_ARG_DIFF_DST, wrap(l.dst, gi, e)},
+                                       {DNNL_ARG_WEIGHTS, bwdWeights[i]},
+                                       {DNNL_ARG_DIFF_SRC, wrap(l.src, dst, e)}});
+            }
             g = dst;
         }
         return out.scalar_type() == at::kFloat ? out : out.to(at::kFloat);
@@ -244,6 +264,25 @@ GradientFn directEnergyGradient(const std::vector<at::Tensor> &frozen, const at:
                 chain->fwdWeights.push_back(fw);
                 chain->keep.push_back(b);
                 chain->biases.push_back(wrap(layers[i].bias, b, e));
+            }
+            // winograd.h's kernels for this layer where they fit (fp32, 3x3, channels in multiples of 8):
+            // forward for every layer but the last, backward for every layer but the last (whose part is lastGrad).
+            const int64_t out = wt.size(0), in = wt.size(1);
+            const bool wino = type == at::kFloat && wt.size(2) == 3 && wt.size(3) == 3 && i + 1 < layers.size();
+            chain->winoFwd.emplace_back();
+            chain->winoBwd.emplace_back();
+            chain->biasF32.emplace_back();
+            if (wino && (winogradFits(in, out) || winogradFits(out, in))) {
+                const at::Tensor dense = frozen[2 * i].contiguous(); // out x in x 3 x 3
+                if (winogradFits(in, out)) {
+                    chain->winoFwd.back().resize(size_t(winogradWeightFloats(in, out)));
+                    winogradWeights(dense.data_ptr<float>(), out, in, false, chain->winoFwd.back().data());
+                    chain->biasF32.back() = frozen[2 * i + 1].contiguous();
+                }
+                if (winogradFits(out, in)) {
+                    chain->winoBwd.back().resize(size_t(winogradWeightFloats(out, in)));
+                    winogradWeights(dense.data_ptr<float>(), out, in, true, chain->winoBwd.back().data());
+                }
             }
             chain->acts.push_back(at::empty(layers[i].src.dims(), opts, at::MemoryFormat::ChannelsLast));
             chain->grads.push_back(i > 0 ? at::empty_like(chain->acts.back()) : at::Tensor());

@@ -53,6 +53,7 @@
 //
 // The timing modes build with LibTorch alone; file modes need the image library.
 #include "config.h"
+#include "directchain.h"
 #include "errors.h"
 #include "fileutil.h"
 #include "energynet.h"
@@ -63,6 +64,7 @@
 #include "runtime.h"
 #include "tensorops.h"
 #include "trainer.h"
+#include "winograd.h"
 #ifdef PATCHGENCN_HAVE_IMAGEIO
 #include "imageio.h"
 #endif
@@ -131,6 +133,8 @@ std::string machine(const TrainConfig &cfg)
         s << ", chains: " << at::toString(chainType(g_dev, /*training=*/true)) << " training"
           << (fine || coarse ? std::string(" (BFloat16 ") + bf16ChainScales(fine, coarse) + ")" : std::string()) << ", "
           << at::toString(chainType(g_dev)) << " sampling";
+        if (directChains() && winogradAvailable())
+            s << ", fp32 3x3 layers by Winograd F(2x2,3x3)";
     }
     return s.str();
 }

@@ -4,12 +4,14 @@
 #include "errors.h"
 #include "langevin.h"
 #include "windows.h"
+#include "winograd.h"
 #include "runtime.h"
 #include "testutil.h"
 
 #include <QTest>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <thread>
@@ -29,6 +31,14 @@
 using namespace pgcn;
 
 /** Langevin dynamics (algorithm.md §3): statistics on a known energy, determinism, gradients. */
+/** Switches winograd.h's kernels on or off for a scope (the default comes back after it). */
+struct WinogradScope
+{
+    explicit WinogradScope(bool on) : was(winogradAvailable()) { setWinograd(on); }
+    ~WinogradScope() { setWinograd(was); }
+    bool was;
+};
+
 class TestLangevin : public QObject
 {
     Q_OBJECT
@@ -314,10 +324,12 @@ private Q_SLOTS:
             const at::Tensor x = at::rand({c.n, 3, c.h, c.w}) * 2 - 1;
             const int64_t k = 2 * int64_t(c.channels.size()); // the map is (k / 2) * 2 px smaller
             const at::Tensor weight = c.weighted ? at::rand({c.n, 1, c.h - k, c.w - k}) : at::Tensor();
-            for (const Precision p : {Precision::Fp32, Precision::Bf16}) {
-                if (p == Precision::Bf16 && !cpuHasBf16())
+            for (const auto &[p, wino] : {std::pair{Precision::Fp32, false}, std::pair{Precision::Fp32, true},
+                                         std::pair{Precision::Bf16, false}}) {
+                if ((p == Precision::Bf16 && !cpuHasBf16()) || (wino && !winogradSupported()))
                     continue;
                 const test::PrecisionScope scope(p);
+                const WinogradScope winograd(wino); // fp32 layers of 8k channels through winograd.h's kernels, or oneDNN's
                 const auto frozen = net->frozenWeights();
                 const at::Tensor ref = energyGradient(frozen, x, weight);
                 const GradientFn direct = directEnergyGradient(frozen, x, weight);
@@ -346,6 +358,65 @@ private Q_SLOTS:
         QVERIFY(!directEnergyGradient(frozen, at::rand({1, 3, 12, 12})));
         setDirectChains(true);
         QVERIFY(directEnergyGradient(frozen, at::rand({1, 3, 12, 12})));
+    }
+
+    void winogradIsTheConvolution()
+    {
+        // F(2x2, 3x3) against LibTorch's convolutions in double: the forward layer (bias, ELU) and the
+        // backward-data step (the gradient through an ELU's result, back through the layer, pad 2), odd
+        // and even sizes (partial tiles at the right and bottom), images narrower than a chunk of tiles
+        // and wider (the 250-px scale's 258 + 2), both kinds of tile group (16 and 8 output channels).
+        if (!winogradSupported())
+            QSKIP("this CPU has no AVX2 and FMA");
+        struct Case
+        {
+            int64_t n, h, w, cin, cout;
+        };
+        for (const Case &c : std::vector<Case>{{1, 4, 4, 8, 8}, {2, 9, 13, 32, 32}, {1, 30, 160, 32, 24}, {3, 7, 81, 16, 8}, {1, 5, 6, 8, 48}}) {
+            at::manual_seed(int(c.h * 1000 + c.w));
+            const at::Tensor x = at::randn({c.n, c.cin, c.h, c.w}, at::kDouble);
+            const at::Tensor wt = at::randn({c.cout, c.cin, 3, 3}, at::kDouble) * 0.2;
+            const at::Tensor bias = at::randn({c.cout}, at::kDouble);
+            const auto nhwc = [](const at::Tensor &t) { return t.permute({0, 2, 3, 1}).contiguous().to(at::kFloat); };
+            const auto nchw = [](const at::Tensor &t) { return t.permute({0, 3, 1, 2}).to(at::kDouble); };
+            const at::Tensor w32 = wt.to(at::kFloat).contiguous();
+            // Forward: ELU(conv(x) + b).
+            std::vector<float> u(size_t(winogradWeightFloats(c.cin, c.cout)));
+            winogradWeights(w32.data_ptr<float>(), c.cout, c.cin, false, u.data());
+            const at::Tensor xin = nhwc(x), b32 = bias.to(at::kFloat).contiguous();
+            at::Tensor y = at::empty({c.n, c.h - 2, c.w - 2, c.cout});
+            winogradConv3x3(xin.data_ptr<float>(), nullptr, c.n, c.h, c.w, c.cin, 0, u.data(), b32.data_ptr<float>(), c.cout, true,
+                            y.data_ptr<float>());
+            const at::Tensor pre = at::conv2d(x, wt, bias), ref = at::elu(pre);
+            const double err = ((nchw(y) - ref).norm() / ref.norm()).item<double>();
+            QVERIFY2(err < 1e-6, qPrintable(QStringLiteral("forward %1x%2: %3").arg(c.h).arg(c.w).arg(err)));
+            // Backward data through the ELU: d/dx of sum(g * ELU(conv(x) + b)).
+            const at::Tensor g = at::randn_like(ref);
+            const at::Tensor act = nhwc(ref), gin = nhwc(g);
+            std::vector<float> ub(size_t(winogradWeightFloats(c.cout, c.cin)));
+            winogradWeights(w32.data_ptr<float>(), c.cout, c.cin, true, ub.data());
+            at::Tensor dx = at::empty({c.n, c.h, c.w, c.cin});
+            winogradConv3x3(gin.data_ptr<float>(), act.data_ptr<float>(), c.n, c.h - 2, c.w - 2, c.cout, 2, ub.data(), nullptr,
+                            c.cin, false, dx.data_ptr<float>());
+            const at::Tensor gpre = at::elu_backward(g, 1.0, 1.0, 1.0, true, ref);
+            const at::Tensor refDx = std::get<0>(at::convolution_backward(gpre, x, wt, at::nullopt, {1, 1}, {0, 0}, {1, 1}, false,
+                                                                           {0, 0}, 1, {true, false, false}));
+            const double errB = ((nchw(dx) - refDx).norm() / refDx.norm()).item<double>();
+            QVERIFY2(errB < 1e-6, qPrintable(QStringLiteral("backward %1x%2: %3").arg(c.h).arg(c.w).arg(errB)));
+        }
+        // The same numbers on one thread as on two.
+        const at::Tensor x = at::rand({1, 40, 50, 32});
+        const at::Tensor wt = at::randn({32, 32, 3, 3}) * 0.1;
+        std::vector<float> u(size_t(winogradWeightFloats(32, 32)));
+        winogradWeights(wt.data_ptr<float>(), 32, 32, false, u.data());
+        at::Tensor y1 = at::empty({1, 38, 48, 32}), y2 = at::empty_like(y1);
+        const int threads = at::get_num_threads();
+        at::set_num_threads(1);
+        winogradConv3x3(x.data_ptr<float>(), nullptr, 1, 40, 50, 32, 0, u.data(), nullptr, 32, true, y1.data_ptr<float>());
+        at::set_num_threads(2);
+        winogradConv3x3(x.data_ptr<float>(), nullptr, 1, 40, 50, 32, 0, u.data(), nullptr, 32, true, y2.data_ptr<float>());
+        at::set_num_threads(threads);
+        QVERIFY(at::equal(y1, y2));
     }
 
     void directChainsRunTheSameChains()

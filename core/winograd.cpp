@@ -1,0 +1,360 @@
+#include "winograd.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define PGCN_WINOGRAD_AVX2 1
+#include <immintrin.h>
+#endif
+
+namespace pgcn {
+
+namespace {
+
+bool cpuRunsKernels()
+{
+#ifdef PGCN_WINOGRAD_AVX2
+    static const bool ok = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return ok;
+#else
+    return false;
+#endif
+}
+
+/**
+ * On by default where oneDNN's fp32 convolutions are AVX2 ones (no AVX-512), where they were measured
+ * (README, How it works); an AVX-512 CPU keeps oneDNN's (not measured against them).
+ * PATCHGENCN_WINOGRAD=0 or 1 chooses either way.
+ */
+bool defaultOn()
+{
+    if (!cpuRunsKernels())
+        return false;
+    if (const char *v = std::getenv("PATCHGENCN_WINOGRAD"); v && *v)
+        return std::strcmp(v, "0") != 0;
+#ifdef PGCN_WINOGRAD_AVX2
+    return __builtin_cpu_supports("avx512f") == 0;
+#else
+    return false;
+#endif
+}
+
+std::atomic<bool> g_winograd{defaultOn()};
+
+/** Tiles transformed at once (a multiple of both tile groups below): their 16 transformed planes stay in L2. */
+constexpr std::int64_t kChunk = 36;
+
+} // namespace
+
+bool winogradSupported()
+{
+    return cpuRunsKernels();
+}
+
+bool winogradAvailable()
+{
+    return cpuRunsKernels() && g_winograd.load();
+}
+
+void setWinograd(bool on)
+{
+    g_winograd = on;
+}
+
+bool winogradFits(std::int64_t inChannels, std::int64_t outChannels)
+{
+    return winogradAvailable() && inChannels > 0 && outChannels > 0 && inChannels % 8 == 0 && outChannels % 8 == 0;
+}
+
+std::int64_t winogradWeightFloats(std::int64_t inChannels, std::int64_t outChannels)
+{
+    return 16 * inChannels * outChannels;
+}
+
+void winogradWeights(const float *w, std::int64_t outChannels, std::int64_t inChannels, bool backwardData, float *u)
+{
+    // u[pos][i][o] with i, o the channels of the convolution run: G k G^T per channel pair,
+    // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+    const std::int64_t convIn = backwardData ? outChannels : inChannels;
+    const std::int64_t convOut = backwardData ? inChannels : outChannels;
+    for (std::int64_t o = 0; o < outChannels; ++o)
+        for (std::int64_t i = 0; i < inChannels; ++i) {
+            const float *g = w + (o * inChannels + i) * 9;
+            double k[3][3];
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b)
+                    k[a][b] = backwardData ? g[(2 - a) * 3 + (2 - b)] : g[a * 3 + b];
+            double t[4][3];
+            for (int b = 0; b < 3; ++b) {
+                t[0][b] = k[0][b];
+                t[1][b] = 0.5 * (k[0][b] + k[1][b] + k[2][b]);
+                t[2][b] = 0.5 * (k[0][b] - k[1][b] + k[2][b]);
+                t[3][b] = k[2][b];
+            }
+            const std::int64_t ci = backwardData ? o : i, co = backwardData ? i : o;
+            for (int a = 0; a < 4; ++a) {
+                const double r[4] = {t[a][0], 0.5 * (t[a][0] + t[a][1] + t[a][2]), 0.5 * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
+                for (int b = 0; b < 4; ++b)
+                    u[((a * 4 + b) * convIn + ci) * convOut + co] = float(r[b]);
+            }
+        }
+}
+
+#ifdef PGCN_WINOGRAD_AVX2
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+namespace {
+
+/** exp(m) - 1 for m <= 0 (NaN stays NaN), to fp32's accuracy: elu.cpp's AVX-512 form on eight lanes. */
+inline __m256 expm1NonPositive(__m256 m)
+{
+    m = _mm256_max_ps(_mm256_set1_ps(-30.0f), m);
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(m, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), m);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 q = _mm256_set1_ps(1.0f / 5040.0f);
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 720.0f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 120.0f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 24.0f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 6.0f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
+    const __m256 p = _mm256_mul_ps(q, r);
+    // 2^n from its exponent bits (n in [-44, 0] after the clamp: a normal number); a NaN's n converts to
+    // INT_MIN, whose 2^n is garbage, but p is NaN and so is the result.
+    const __m256 t = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+    return _mm256_fmadd_ps(t, p, _mm256_sub_ps(t, _mm256_set1_ps(1.0f)));
+}
+
+inline __m256 eluVec(__m256 v)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256 neg = expm1NonPositive(_mm256_min_ps(zero, v));
+    return _mm256_blendv_ps(neg, v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
+}
+
+inline __m256 eluBackVec(__m256 g, __m256 y)
+{
+    return _mm256_blendv_ps(_mm256_fmadd_ps(g, y, g), g, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+}
+
+struct Problem
+{
+    const float *x, *eluResult, *u, *bias;
+    float *y;
+    std::int64_t n, h, w, cin, pad, cout, ho, wo, tilesY, tilesX;
+    bool elu;
+};
+
+/**
+ * B^T d B for `tiles` horizontally adjacent 4x4 tiles from input row iy0 and column ix0 (step 2):
+ * V[pos][t][c]. The first half (B^T down each column) is shared by the two tiles a column belongs
+ * to, so it is computed once per column, into a ring of the last four columns (all channels):
+ * the input is read once, pixel by pixel. Rows and columns outside the image read as zero (the
+ * padding); with `Elu`, each value is the gradient through the ELU whose output is eluResult.
+ */
+template <bool Elu>
+void inputTiles(const Problem &p, std::int64_t b, std::int64_t iy0, std::int64_t ix0, std::int64_t tiles, float *V, float *ring)
+{
+    const std::int64_t ncols = 2 * tiles + 2, stride = kChunk * p.cin, cin = p.cin;
+    const float *rows[4], *erows[4];
+    for (int i = 0; i < 4; ++i) {
+        const std::int64_t yy = iy0 + i;
+        const bool in = yy >= 0 && yy < p.h;
+        rows[i] = in ? p.x + (b * p.h + yy) * p.w * cin : nullptr;
+        erows[i] = in && Elu ? p.eluResult + (b * p.h + yy) * p.w * cin : nullptr;
+    }
+    const __m256 zero = _mm256_setzero_ps();
+    for (std::int64_t k = 0; k < ncols; ++k) {
+        const std::int64_t xx = ix0 + k;
+        float *col = ring + (k & 3) * 4 * cin;
+        if (xx < 0 || xx >= p.w) {
+            std::fill(col, col + 4 * cin, 0.0f);
+        } else {
+            for (std::int64_t c = 0; c < cin; c += 8) {
+                __m256 d[4];
+                for (int i = 0; i < 4; ++i) {
+                    if (!rows[i]) {
+                        d[i] = zero;
+                        continue;
+                    }
+                    d[i] = _mm256_loadu_ps(rows[i] + xx * cin + c);
+                    if (Elu)
+                        d[i] = eluBackVec(d[i], _mm256_loadu_ps(erows[i] + xx * cin + c));
+                }
+                _mm256_storeu_ps(col + c, _mm256_sub_ps(d[0], d[2]));
+                _mm256_storeu_ps(col + cin + c, _mm256_add_ps(d[1], d[2]));
+                _mm256_storeu_ps(col + 2 * cin + c, _mm256_sub_ps(d[2], d[1]));
+                _mm256_storeu_ps(col + 3 * cin + c, _mm256_sub_ps(d[1], d[3]));
+            }
+        }
+        if (k < 3 || (k & 1) == 0)
+            continue;
+        const std::int64_t t = (k - 3) / 2; // columns 2t .. 2t + 3 are in the ring
+        const float *c0 = ring + ((k - 3) & 3) * 4 * cin, *c1 = ring + ((k - 2) & 3) * 4 * cin;
+        const float *c2 = ring + ((k - 1) & 3) * 4 * cin, *c3 = col;
+        for (std::int64_t c = 0; c < cin; c += 8) {
+            float *v = V + t * cin + c;
+            for (int i = 0; i < 4; ++i) {
+                const __m256 t0 = _mm256_loadu_ps(c0 + i * cin + c), t1 = _mm256_loadu_ps(c1 + i * cin + c);
+                const __m256 t2 = _mm256_loadu_ps(c2 + i * cin + c), t3 = _mm256_loadu_ps(c3 + i * cin + c);
+                _mm256_storeu_ps(v + (i * 4 + 0) * stride, _mm256_sub_ps(t0, t2));
+                _mm256_storeu_ps(v + (i * 4 + 1) * stride, _mm256_add_ps(t1, t2));
+                _mm256_storeu_ps(v + (i * 4 + 2) * stride, _mm256_sub_ps(t2, t1));
+                _mm256_storeu_ps(v + (i * 4 + 3) * stride, _mm256_sub_ps(t1, t3));
+            }
+        }
+    }
+}
+
+/**
+ * The 16 products for the chunk's tiles and NV * 8 output channels from co0, R tiles at a time:
+ * m[pos][t][NV * 8] = sum over the input channels of V[pos][t][ci] U[pos][ci][co0 ...]. Position
+ * by position, so that U's slice stays in L1 over the chunk.
+ */
+template <int NV, int R>
+inline void products(const Problem &p, const float *V, std::int64_t tiles, std::int64_t co0, float *m)
+{
+    const std::int64_t cin = p.cin, cout = p.cout;
+    for (int pos = 0; pos < 16; ++pos) {
+        const float *up = p.u + std::int64_t(pos) * cin * cout + co0;
+        for (std::int64_t t0 = 0; t0 < tiles; t0 += R) {
+            __m256 acc[R][NV];
+#pragma GCC unroll 16
+            for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+                for (int v = 0; v < NV; ++v)
+                    acc[r][v] = _mm256_setzero_ps();
+            const float *vp = V + (pos * kChunk + t0) * cin;
+            for (std::int64_t ci = 0; ci < cin; ++ci) {
+                __m256 wv[NV];
+#pragma GCC unroll 2
+                for (int v = 0; v < NV; ++v)
+                    wv[v] = _mm256_loadu_ps(up + ci * cout + 8 * v);
+#pragma GCC unroll 16
+                for (int r = 0; r < R; ++r) {
+                    const __m256 s = _mm256_broadcast_ss(vp + r * cin + ci);
+#pragma GCC unroll 2
+                    for (int v = 0; v < NV; ++v)
+                        acc[r][v] = _mm256_fmadd_ps(s, wv[v], acc[r][v]);
+                }
+            }
+            float *mp = m + (pos * kChunk + t0) * NV * 8;
+#pragma GCC unroll 16
+            for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+                for (int v = 0; v < NV; ++v)
+                    _mm256_storeu_ps(mp + r * NV * 8 + 8 * v, acc[r][v]);
+        }
+    }
+}
+
+/** A^T m A for the chunk's tiles and `width` output channels from co0, the bias, the ELU, and the stores of the outputs that exist. */
+void outputTiles(const Problem &p, const float *m, std::int64_t width, std::int64_t co0, std::int64_t b, std::int64_t ty,
+                 std::int64_t tx0, std::int64_t tiles)
+{
+    const std::int64_t oy = 2 * ty;
+    for (std::int64_t t = 0; t < tiles; ++t) {
+        const std::int64_t ox = 2 * (tx0 + t);
+        for (std::int64_t v = 0; v < width; v += 8) {
+            __m256 q[16];
+            for (int pos = 0; pos < 16; ++pos)
+                q[pos] = _mm256_loadu_ps(m + (pos * kChunk + t) * width + v);
+            __m256 s[2][4];
+            for (int j = 0; j < 4; ++j) {
+                s[0][j] = _mm256_add_ps(_mm256_add_ps(q[j], q[4 + j]), q[8 + j]);
+                s[1][j] = _mm256_sub_ps(_mm256_sub_ps(q[4 + j], q[8 + j]), q[12 + j]);
+            }
+            const __m256 bias = p.bias ? _mm256_loadu_ps(p.bias + co0 + v) : _mm256_setzero_ps();
+            for (int a = 0; a < 2 && oy + a < p.ho; ++a) {
+                const __m256 out[2] = {_mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]),
+                                       _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3])};
+                for (int c = 0; c < 2 && ox + c < p.wo; ++c) {
+                    __m256 o = _mm256_add_ps(out[c], bias);
+                    if (p.elu)
+                        o = eluVec(o);
+                    _mm256_storeu_ps(p.y + ((b * p.ho + oy + a) * p.wo + ox + c) * p.cout + co0 + v, o);
+                }
+            }
+        }
+    }
+}
+
+/** One row of output tiles: kChunk tiles at a time, transformed, multiplied and transformed back. */
+void tileRow(const Problem &p, std::int64_t b, std::int64_t ty)
+{
+    thread_local std::vector<float> vbuf, mbuf, cbuf;
+    vbuf.resize(size_t(16 * kChunk * p.cin));
+    mbuf.resize(size_t(16 * kChunk * 16));
+    cbuf.resize(size_t(16 * p.cin));
+    float *V = vbuf.data();
+    for (std::int64_t tx0 = 0; tx0 < p.tilesX; tx0 += kChunk) {
+        const std::int64_t tiles = std::min(kChunk, p.tilesX - tx0);
+        if (p.eluResult)
+            inputTiles<true>(p, b, 2 * ty - p.pad, 2 * tx0 - p.pad, tiles, V, cbuf.data());
+        else
+            inputTiles<false>(p, b, 2 * ty - p.pad, 2 * tx0 - p.pad, tiles, V, cbuf.data());
+        const std::int64_t padded = (tiles + 11) / 12 * 12; // whole groups of either kind; the rest zero
+        for (int pos = 0; pos < 16; ++pos)
+            std::fill(V + (pos * kChunk + tiles) * p.cin, V + (pos * kChunk + padded) * p.cin, 0.0f);
+        std::int64_t co0 = 0;
+        for (; co0 + 16 <= p.cout; co0 += 16) {
+            products<2, 6>(p, V, tiles, co0, mbuf.data());
+            outputTiles(p, mbuf.data(), 16, co0, b, ty, tx0, tiles);
+        }
+        if (co0 < p.cout) {
+            products<1, 12>(p, V, tiles, co0, mbuf.data());
+            outputTiles(p, mbuf.data(), 8, co0, b, ty, tx0, tiles);
+        }
+    }
+}
+
+} // namespace
+
+void winogradConv3x3(const float *x, const float *eluResult, std::int64_t n, std::int64_t h, std::int64_t w,
+                     std::int64_t inChannels, std::int64_t pad, const float *u, const float *bias,
+                     std::int64_t outChannels, bool elu, float *y)
+{
+    Problem p{x, eluResult, u, bias, y, n, h, w, inChannels, pad, outChannels, h + 2 * pad - 2, w + 2 * pad - 2, 0, 0, elu};
+    if (p.ho < 1 || p.wo < 1 || n < 1)
+        return;
+    p.tilesY = (p.ho + 1) / 2;
+    p.tilesX = (p.wo + 1) / 2;
+    at::parallel_for(0, n * p.tilesY, 1, [&](std::int64_t s, std::int64_t e) {
+        for (std::int64_t r = s; r < e; ++r)
+            tileRow(p, r / p.tilesY, r % p.tilesY);
+    });
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#else
+
+void winogradConv3x3(const float *, const float *, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                     const float *, const float *, std::int64_t, bool, float *)
+{
+}
+
+#endif
+
+} // namespace pgcn
