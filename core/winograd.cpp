@@ -50,8 +50,23 @@ bool defaultOn()
 
 std::atomic<bool> g_winograd{defaultOn()};
 
-/** Tiles transformed at once (a multiple of both tile groups below): their 16 transformed planes stay in L2. */
-constexpr std::int64_t kChunk = 36;
+/**
+ * F(4x4, 3x3): each 4x4 block of outputs from a 6x6 input tile, 36 multiplications per channel pair
+ * instead of 144 (F(2x2, 3x3): 16 instead of 36). The points 0, +-1, +-2 and infinity (Lavin and Gray):
+ * rounding errors some ten times F(2x2)'s, still within 1e-5 of the direct convolution (the test).
+ */
+constexpr int kTile = 4;
+constexpr int kAlpha = kTile + 2;
+constexpr int kPositions = kAlpha * kAlpha;
+constexpr double kG[kAlpha][3] = {{1.0 / 4, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+
+/** Tiles transformed at once (a multiple of both tile groups below): their transformed planes stay in L2. */
+constexpr std::int64_t kChunk = 24;
 
 } // namespace
 
@@ -77,13 +92,12 @@ bool winogradFits(std::int64_t inChannels, std::int64_t outChannels)
 
 std::int64_t winogradWeightFloats(std::int64_t inChannels, std::int64_t outChannels)
 {
-    return 16 * inChannels * outChannels;
+    return kPositions * inChannels * outChannels;
 }
 
 void winogradWeights(const float *w, std::int64_t outChannels, std::int64_t inChannels, bool backwardData, float *u)
 {
-    // u[pos][i][o] with i, o the channels of the convolution run: G k G^T per channel pair,
-    // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+    // u[pos][i][o] with i, o the channels of the convolution run: G k G^T per channel pair, in double.
     const std::int64_t convIn = backwardData ? outChannels : inChannels;
     const std::int64_t convOut = backwardData ? inChannels : outChannels;
     for (std::int64_t o = 0; o < outChannels; ++o)
@@ -93,19 +107,15 @@ void winogradWeights(const float *w, std::int64_t outChannels, std::int64_t inCh
             for (int a = 0; a < 3; ++a)
                 for (int b = 0; b < 3; ++b)
                     k[a][b] = backwardData ? g[(2 - a) * 3 + (2 - b)] : g[a * 3 + b];
-            double t[4][3];
-            for (int b = 0; b < 3; ++b) {
-                t[0][b] = k[0][b];
-                t[1][b] = 0.5 * (k[0][b] + k[1][b] + k[2][b]);
-                t[2][b] = 0.5 * (k[0][b] - k[1][b] + k[2][b]);
-                t[3][b] = k[2][b];
-            }
+            double t[kAlpha][3];
+            for (int a = 0; a < kAlpha; ++a)
+                for (int b = 0; b < 3; ++b)
+                    t[a][b] = kG[a][0] * k[0][b] + kG[a][1] * k[1][b] + kG[a][2] * k[2][b];
             const std::int64_t ci = backwardData ? o : i, co = backwardData ? i : o;
-            for (int a = 0; a < 4; ++a) {
-                const double r[4] = {t[a][0], 0.5 * (t[a][0] + t[a][1] + t[a][2]), 0.5 * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
-                for (int b = 0; b < 4; ++b)
-                    u[((a * 4 + b) * convIn + ci) * convOut + co] = float(r[b]);
-            }
+            for (int a = 0; a < kAlpha; ++a)
+                for (int b = 0; b < kAlpha; ++b)
+                    u[((a * kAlpha + b) * convIn + ci) * convOut + co] =
+                        float(t[a][0] * kG[b][0] + t[a][1] * kG[b][1] + t[a][2] * kG[b][2]);
         }
 }
 
@@ -162,19 +172,54 @@ struct Problem
     bool elu;
 };
 
+/** B^T d for one column (or row) of kAlpha values. */
+inline void inputTransform(const __m256 *d, __m256 *t)
+{
+    if constexpr (kTile == 4) {
+        const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
+        t[0] = _mm256_fmadd_ps(four, d[0], _mm256_fnmadd_ps(five, d[2], d[4]));                     // 4d0 - 5d2 + d4
+        t[1] = _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4]));      // -4(d1 + d2) + d3 + d4
+        t[2] = _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), _mm256_sub_ps(d[4], d[3]));       // 4(d1 - d2) - d3 + d4
+        t[3] = _mm256_fmadd_ps(two, _mm256_sub_ps(d[3], d[1]), _mm256_sub_ps(d[4], d[2]));        // 2(d3 - d1) - d2 + d4
+        t[4] = _mm256_fmadd_ps(two, _mm256_sub_ps(d[1], d[3]), _mm256_sub_ps(d[4], d[2]));        // 2(d1 - d3) - d2 + d4
+        t[5] = _mm256_fmadd_ps(four, d[1], _mm256_fnmadd_ps(five, d[3], d[5]));                     // 4d1 - 5d3 + d5
+    } else {
+        t[0] = _mm256_sub_ps(d[0], d[2]);
+        t[1] = _mm256_add_ps(d[1], d[2]);
+        t[2] = _mm256_sub_ps(d[2], d[1]);
+        t[3] = _mm256_sub_ps(d[1], d[3]);
+    }
+}
+
+/** A^T m for one column (or row) of kAlpha values: kTile outputs. */
+inline void outputTransform(const __m256 *m, __m256 *s)
+{
+    if constexpr (kTile == 4) {
+        const __m256 a = _mm256_add_ps(m[1], m[2]), b = _mm256_sub_ps(m[1], m[2]);
+        const __m256 c = _mm256_add_ps(m[3], m[4]), d = _mm256_sub_ps(m[3], m[4]);
+        s[0] = _mm256_add_ps(_mm256_add_ps(m[0], a), c);
+        s[1] = _mm256_fmadd_ps(_mm256_set1_ps(2.0f), d, b);
+        s[2] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f), c, a);
+        s[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8.0f), d, b), m[5]);
+    } else {
+        s[0] = _mm256_add_ps(_mm256_add_ps(m[0], m[1]), m[2]);
+        s[1] = _mm256_sub_ps(_mm256_sub_ps(m[1], m[2]), m[3]);
+    }
+}
+
 /**
- * B^T d B for `tiles` horizontally adjacent 4x4 tiles from input row iy0 and column ix0 (step 2):
- * V[pos][t][c]. The first half (B^T down each column) is shared by the two tiles a column belongs
- * to, so it is computed once per column, into a ring of the last four columns (all channels):
- * the input is read once, pixel by pixel. Rows and columns outside the image read as zero (the
- * padding); with `Elu`, each value is the gradient through the ELU whose output is eluResult.
+ * B^T d B for `tiles` horizontally adjacent tiles from input row iy0 and column ix0 (step kTile):
+ * V[pos][t][c]. The first half (B^T down each column) is shared by the tiles a column belongs to,
+ * so it is computed once per column, into a ring of the last eight columns (all channels): the input
+ * is read once, pixel by pixel. Rows and columns outside the image read as zero (the padding); with
+ * `Elu`, each value is the gradient through the ELU whose output is eluResult.
  */
 template <bool Elu>
 void inputTiles(const Problem &p, std::int64_t b, std::int64_t iy0, std::int64_t ix0, std::int64_t tiles, float *V, float *ring)
 {
-    const std::int64_t ncols = 2 * tiles + 2, stride = kChunk * p.cin, cin = p.cin;
-    const float *rows[4], *erows[4];
-    for (int i = 0; i < 4; ++i) {
+    const std::int64_t ncols = kTile * tiles + 2, stride = kChunk * p.cin, cin = p.cin;
+    const float *rows[kAlpha], *erows[kAlpha];
+    for (int i = 0; i < kAlpha; ++i) {
         const std::int64_t yy = iy0 + i;
         const bool in = yy >= 0 && yy < p.h;
         rows[i] = in ? p.x + (b * p.h + yy) * p.w * cin : nullptr;
@@ -183,13 +228,13 @@ void inputTiles(const Problem &p, std::int64_t b, std::int64_t iy0, std::int64_t
     const __m256 zero = _mm256_setzero_ps();
     for (std::int64_t k = 0; k < ncols; ++k) {
         const std::int64_t xx = ix0 + k;
-        float *col = ring + (k & 3) * 4 * cin;
+        float *col = ring + (k & 7) * kAlpha * cin;
         if (xx < 0 || xx >= p.w) {
-            std::fill(col, col + 4 * cin, 0.0f);
+            std::fill(col, col + kAlpha * cin, 0.0f);
         } else {
             for (std::int64_t c = 0; c < cin; c += 8) {
-                __m256 d[4];
-                for (int i = 0; i < 4; ++i) {
+                __m256 d[kAlpha], t[kAlpha];
+                for (int i = 0; i < kAlpha; ++i) {
                     if (!rows[i]) {
                         d[i] = zero;
                         continue;
@@ -198,41 +243,41 @@ void inputTiles(const Problem &p, std::int64_t b, std::int64_t iy0, std::int64_t
                     if (Elu)
                         d[i] = eluBackVec(d[i], _mm256_loadu_ps(erows[i] + xx * cin + c));
                 }
-                _mm256_storeu_ps(col + c, _mm256_sub_ps(d[0], d[2]));
-                _mm256_storeu_ps(col + cin + c, _mm256_add_ps(d[1], d[2]));
-                _mm256_storeu_ps(col + 2 * cin + c, _mm256_sub_ps(d[2], d[1]));
-                _mm256_storeu_ps(col + 3 * cin + c, _mm256_sub_ps(d[1], d[3]));
+                inputTransform(d, t);
+                for (int i = 0; i < kAlpha; ++i)
+                    _mm256_storeu_ps(col + i * cin + c, t[i]);
             }
         }
-        if (k < 3 || (k & 1) == 0)
+        if (k < kAlpha - 1 || (k - (kAlpha - 1)) % kTile != 0)
             continue;
-        const std::int64_t t = (k - 3) / 2; // columns 2t .. 2t + 3 are in the ring
-        const float *c0 = ring + ((k - 3) & 3) * 4 * cin, *c1 = ring + ((k - 2) & 3) * 4 * cin;
-        const float *c2 = ring + ((k - 1) & 3) * 4 * cin, *c3 = col;
+        const std::int64_t t = (k - (kAlpha - 1)) / kTile; // its columns k - kAlpha + 1 .. k are in the ring
+        const float *cols[kAlpha];
+        for (int j = 0; j < kAlpha; ++j)
+            cols[j] = ring + ((k - (kAlpha - 1) + j) & 7) * kAlpha * cin;
         for (std::int64_t c = 0; c < cin; c += 8) {
             float *v = V + t * cin + c;
-            for (int i = 0; i < 4; ++i) {
-                const __m256 t0 = _mm256_loadu_ps(c0 + i * cin + c), t1 = _mm256_loadu_ps(c1 + i * cin + c);
-                const __m256 t2 = _mm256_loadu_ps(c2 + i * cin + c), t3 = _mm256_loadu_ps(c3 + i * cin + c);
-                _mm256_storeu_ps(v + (i * 4 + 0) * stride, _mm256_sub_ps(t0, t2));
-                _mm256_storeu_ps(v + (i * 4 + 1) * stride, _mm256_add_ps(t1, t2));
-                _mm256_storeu_ps(v + (i * 4 + 2) * stride, _mm256_sub_ps(t2, t1));
-                _mm256_storeu_ps(v + (i * 4 + 3) * stride, _mm256_sub_ps(t1, t3));
+            for (int i = 0; i < kAlpha; ++i) {
+                __m256 d[kAlpha], r[kAlpha];
+                for (int j = 0; j < kAlpha; ++j)
+                    d[j] = _mm256_loadu_ps(cols[j] + i * cin + c);
+                inputTransform(d, r);
+                for (int j = 0; j < kAlpha; ++j)
+                    _mm256_storeu_ps(v + (i * kAlpha + j) * stride, r[j]);
             }
         }
     }
 }
 
 /**
- * The 16 products for the chunk's tiles and NV * 8 output channels from co0, R tiles at a time:
- * m[pos][t][NV * 8] = sum over the input channels of V[pos][t][ci] U[pos][ci][co0 ...]. Position
- * by position, so that U's slice stays in L1 over the chunk.
+ * The kPositions products for the chunk's tiles and NV * 8 output channels from co0, R tiles at a
+ * time: m[pos][t][NV * 8] = sum over the input channels of V[pos][t][ci] U[pos][ci][co0 ...].
+ * Position by position, so that U's slice stays in L1 over the chunk.
  */
 template <int NV, int R>
 inline void products(const Problem &p, const float *V, std::int64_t tiles, std::int64_t co0, float *m)
 {
     const std::int64_t cin = p.cin, cout = p.cout;
-    for (int pos = 0; pos < 16; ++pos) {
+    for (int pos = 0; pos < kPositions; ++pos) {
         const float *up = p.u + std::int64_t(pos) * cin * cout + co0;
         for (std::int64_t t0 = 0; t0 < tiles; t0 += R) {
             __m256 acc[R][NV];
@@ -269,23 +314,25 @@ inline void products(const Problem &p, const float *V, std::int64_t tiles, std::
 void outputTiles(const Problem &p, const float *m, std::int64_t width, std::int64_t co0, std::int64_t b, std::int64_t ty,
                  std::int64_t tx0, std::int64_t tiles)
 {
-    const std::int64_t oy = 2 * ty;
+    const std::int64_t oy = kTile * ty;
     for (std::int64_t t = 0; t < tiles; ++t) {
-        const std::int64_t ox = 2 * (tx0 + t);
+        const std::int64_t ox = kTile * (tx0 + t);
         for (std::int64_t v = 0; v < width; v += 8) {
-            __m256 q[16];
-            for (int pos = 0; pos < 16; ++pos)
-                q[pos] = _mm256_loadu_ps(m + (pos * kChunk + t) * width + v);
-            __m256 s[2][4];
-            for (int j = 0; j < 4; ++j) {
-                s[0][j] = _mm256_add_ps(_mm256_add_ps(q[j], q[4 + j]), q[8 + j]);
-                s[1][j] = _mm256_sub_ps(_mm256_sub_ps(q[4 + j], q[8 + j]), q[12 + j]);
+            // Down each column first (kAlpha columns of kTile), then along each output row.
+            __m256 cols[kAlpha][kTile];
+            for (int j = 0; j < kAlpha; ++j) {
+                __m256 q[kAlpha];
+                for (int i = 0; i < kAlpha; ++i)
+                    q[i] = _mm256_loadu_ps(m + ((i * kAlpha + j) * kChunk + t) * width + v);
+                outputTransform(q, cols[j]);
             }
             const __m256 bias = p.bias ? _mm256_loadu_ps(p.bias + co0 + v) : _mm256_setzero_ps();
-            for (int a = 0; a < 2 && oy + a < p.ho; ++a) {
-                const __m256 out[2] = {_mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]),
-                                       _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3])};
-                for (int c = 0; c < 2 && ox + c < p.wo; ++c) {
+            for (int a = 0; a < kTile && oy + a < p.ho; ++a) {
+                __m256 q[kAlpha], out[kTile];
+                for (int j = 0; j < kAlpha; ++j)
+                    q[j] = cols[j][a];
+                outputTransform(q, out);
+                for (int c = 0; c < kTile && ox + c < p.wo; ++c) {
                     __m256 o = _mm256_add_ps(out[c], bias);
                     if (p.elu)
                         o = eluVec(o);
@@ -296,32 +343,52 @@ void outputTiles(const Problem &p, const float *m, std::int64_t width, std::int6
     }
 }
 
-/** One row of output tiles: kChunk tiles at a time, transformed, multiplied and transformed back. */
-void tileRow(const Problem &p, std::int64_t b, std::int64_t ty)
+/**
+ * kChunk tiles (`count` at the end) from the tile `first` of the batch's tiles in reading order (image,
+ * tile row, tile column), transformed, multiplied and transformed back. A chunk may span rows and
+ * images, so that small images (the coarsest scale's rows are 8 tiles) fill whole tile groups.
+ */
+void tileChunk(const Problem &p, std::int64_t first, std::int64_t count)
 {
     thread_local std::vector<float> vbuf, mbuf, cbuf;
-    vbuf.resize(size_t(16 * kChunk * p.cin));
-    mbuf.resize(size_t(16 * kChunk * 16));
-    cbuf.resize(size_t(16 * p.cin));
+    vbuf.resize(size_t(kPositions * kChunk * p.cin));
+    mbuf.resize(size_t(kPositions * kChunk * 16));
+    cbuf.resize(size_t(8 * kAlpha * p.cin));
     float *V = vbuf.data();
-    for (std::int64_t tx0 = 0; tx0 < p.tilesX; tx0 += kChunk) {
-        const std::int64_t tiles = std::min(kChunk, p.tilesX - tx0);
+    struct Segment
+    {
+        std::int64_t b, ty, tx0, tiles, offset;
+    };
+    Segment segs[kChunk];
+    int nsegs = 0;
+    for (std::int64_t t = 0; t < count;) {
+        const std::int64_t g = first + t, row = g / p.tilesX, tx0 = g % p.tilesX;
+        const std::int64_t tiles = std::min(count - t, p.tilesX - tx0);
+        segs[nsegs++] = {row / p.tilesY, row % p.tilesY, tx0, tiles, t};
+        t += tiles;
+    }
+    for (int i = 0; i < nsegs; ++i) {
+        const Segment &sg = segs[i];
         if (p.eluResult)
-            inputTiles<true>(p, b, 2 * ty - p.pad, 2 * tx0 - p.pad, tiles, V, cbuf.data());
+            inputTiles<true>(p, sg.b, kTile * sg.ty - p.pad, kTile * sg.tx0 - p.pad, sg.tiles, V + sg.offset * p.cin, cbuf.data());
         else
-            inputTiles<false>(p, b, 2 * ty - p.pad, 2 * tx0 - p.pad, tiles, V, cbuf.data());
-        const std::int64_t padded = (tiles + 11) / 12 * 12; // whole groups of either kind; the rest zero
-        for (int pos = 0; pos < 16; ++pos)
-            std::fill(V + (pos * kChunk + tiles) * p.cin, V + (pos * kChunk + padded) * p.cin, 0.0f);
-        std::int64_t co0 = 0;
-        for (; co0 + 16 <= p.cout; co0 += 16) {
-            products<2, 6>(p, V, tiles, co0, mbuf.data());
-            outputTiles(p, mbuf.data(), 16, co0, b, ty, tx0, tiles);
-        }
-        if (co0 < p.cout) {
-            products<1, 12>(p, V, tiles, co0, mbuf.data());
-            outputTiles(p, mbuf.data(), 8, co0, b, ty, tx0, tiles);
-        }
+            inputTiles<false>(p, sg.b, kTile * sg.ty - p.pad, kTile * sg.tx0 - p.pad, sg.tiles, V + sg.offset * p.cin, cbuf.data());
+    }
+    const std::int64_t padded = (count + 11) / 12 * 12; // whole groups of either kind; the rest zero
+    for (int pos = 0; pos < kPositions; ++pos)
+        std::fill(V + (pos * kChunk + count) * p.cin, V + (pos * kChunk + padded) * p.cin, 0.0f);
+    const auto back = [&](std::int64_t width, std::int64_t co0) {
+        for (int i = 0; i < nsegs; ++i)
+            outputTiles(p, mbuf.data() + segs[i].offset * width, width, co0, segs[i].b, segs[i].ty, segs[i].tx0, segs[i].tiles);
+    };
+    std::int64_t co0 = 0;
+    for (; co0 + 16 <= p.cout; co0 += 16) {
+        products<2, 6>(p, V, count, co0, mbuf.data());
+        back(16, co0);
+    }
+    if (co0 < p.cout) {
+        products<1, 12>(p, V, count, co0, mbuf.data());
+        back(8, co0);
     }
 }
 
@@ -334,11 +401,12 @@ void winogradConv3x3(const float *x, const float *eluResult, std::int64_t n, std
     Problem p{x, eluResult, u, bias, y, n, h, w, inChannels, pad, outChannels, h + 2 * pad - 2, w + 2 * pad - 2, 0, 0, elu};
     if (p.ho < 1 || p.wo < 1 || n < 1)
         return;
-    p.tilesY = (p.ho + 1) / 2;
-    p.tilesX = (p.wo + 1) / 2;
-    at::parallel_for(0, n * p.tilesY, 1, [&](std::int64_t s, std::int64_t e) {
-        for (std::int64_t r = s; r < e; ++r)
-            tileRow(p, r / p.tilesY, r % p.tilesY);
+    p.tilesY = (p.ho + kTile - 1) / kTile;
+    p.tilesX = (p.wo + kTile - 1) / kTile;
+    const std::int64_t total = n * p.tilesY * p.tilesX, chunks = (total + kChunk - 1) / kChunk;
+    at::parallel_for(0, chunks, 1, [&](std::int64_t s, std::int64_t e) {
+        for (std::int64_t c = s; c < e; ++c)
+            tileChunk(p, c * kChunk, std::min(kChunk, total - c * kChunk));
     });
 }
 

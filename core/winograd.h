@@ -5,15 +5,15 @@
 namespace pgcn {
 
 /*
- * 3x3 convolutions by Winograd's minimal filtering F(2x2, 3x3), written out for
+ * 3x3 convolutions by Winograd's minimal filtering F(4x4, 3x3), written out for
  * CPUs with AVX2 and FMA, for the chains' inner layers (directchain.cpp). Each
- * 2x2 block of outputs takes 16 multiplications per input and output channel
- * instead of 36: the input's 4x4 tiles and the weights are transformed so that
- * the convolution becomes 16 small matrix products (tiles x in -> tiles x out),
+ * 4x4 block of outputs takes 36 multiplications per input and output channel
+ * instead of 144: the input's 6x6 tiles and the weights are transformed so that
+ * the convolution becomes 36 small matrix products (tiles x in -> tiles x out),
  * whose results are transformed back. On a CPU without AVX-512 oneDNN computes
  * fp32 convolutions directly (jit:avx2), at about two thirds of the cores' peak
- * already: fewer multiplications are the way to a faster chain there. fp32, to
- * within a few units of rounding of the direct convolution.
+ * already: fewer multiplications are the way to a faster chain there. fp32,
+ * within a few 1e-6 (relative) of the direct convolution.
  */
 
 /** Whether this CPU runs the kernels (AVX2 and FMA, an x86-64 build). */

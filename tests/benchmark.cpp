@@ -134,7 +134,7 @@ std::string machine(const TrainConfig &cfg)
           << (fine || coarse ? std::string(" (BFloat16 ") + bf16ChainScales(fine, coarse) + ")" : std::string()) << ", "
           << at::toString(chainType(g_dev)) << " sampling";
         if (directChains() && winogradAvailable())
-            s << ", fp32 3x3 layers by Winograd F(2x2,3x3)";
+            s << ", fp32 3x3 layers by Winograd F(4x4,3x3)";
     }
     return s.str();
 }

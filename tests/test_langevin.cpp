@@ -389,7 +389,8 @@ private Q_SLOTS:
                             y.data_ptr<float>());
             const at::Tensor pre = at::conv2d(x, wt, bias), ref = at::elu(pre);
             const double err = ((nchw(y) - ref).norm() / ref.norm()).item<double>();
-            QVERIFY2(err < 1e-6, qPrintable(QStringLiteral("forward %1x%2: %3").arg(c.h).arg(c.w).arg(err)));
+            qInfo("forward %dx%d: %.3g", int(c.h), int(c.w), err);
+            QVERIFY2(err < 5e-6, qPrintable(QStringLiteral("forward %1x%2: %3").arg(c.h).arg(c.w).arg(err)));
             // Backward data through the ELU: d/dx of sum(g * ELU(conv(x) + b)).
             const at::Tensor g = at::randn_like(ref);
             const at::Tensor act = nhwc(ref), gin = nhwc(g);
@@ -402,7 +403,8 @@ private Q_SLOTS:
             const at::Tensor refDx = std::get<0>(at::convolution_backward(gpre, x, wt, at::nullopt, {1, 1}, {0, 0}, {1, 1}, false,
                                                                            {0, 0}, 1, {true, false, false}));
             const double errB = ((nchw(dx) - refDx).norm() / refDx.norm()).item<double>();
-            QVERIFY2(errB < 1e-6, qPrintable(QStringLiteral("backward %1x%2: %3").arg(c.h).arg(c.w).arg(errB)));
+            qInfo("backward %dx%d: %.3g", int(c.h), int(c.w), errB);
+            QVERIFY2(errB < 5e-6, qPrintable(QStringLiteral("backward %1x%2: %3").arg(c.h).arg(c.w).arg(errB)));
         }
         // The same numbers on one thread as on two.
         const at::Tensor x = at::rand({1, 40, 50, 32});
