@@ -170,8 +170,8 @@ struct Chain
     at::Tensor lastGrad;             // d(weighted map)/d(last layer's input): the map's weight back through a linear layer
     // fp32 layers whose channel counts fit winograd.h's kernels (on a CPU that runs them) go through
     // them instead of oneDNN: their transformed weights, forward and backward (empty: oneDNN).
+    // (The forward's bias is keep[i].)
     std::vector<std::vector<float>> winoFwd, winoBwd;
-    std::vector<at::Tensor> biasF32;
 
     static int64_t dim(const dnnl::memory::desc &md, int i) { return md.dims()[size_t(i)]; }
 
@@ -188,7 +188,7 @@ struct Chain
             const Layer &l = layers[i];
             if (!winoFwd[i].empty())
                 winogradConv3x3(acts[i].data_ptr<float>(), nullptr, dim(l.src, 0), dim(l.src, 2), dim(l.src, 3), dim(l.src, 1), 0,
-                                winoFwd[i].data(), biasF32[i].data_ptr<float>(), dim(l.dst, 1), true,
+                                winoFwd[i].data(), keep[i].data_ptr<float>(), dim(l.dst, 1), true,
                                 acts[i + 1].data_ptr<float>());
             else
                 l.fwd.execute(e.strm, {{DNNL_ARG_SRC, wrap(l.src, acts[i], e)},
@@ -269,20 +269,16 @@ GradientFn directEnergyGradient(const std::vector<at::Tensor> &frozen, const at:
             // forward for every layer but the last, backward for every layer but the last (whose part is lastGrad).
             const int64_t out = wt.size(0), in = wt.size(1);
             const bool wino = type == at::kFloat && wt.size(2) == 3 && wt.size(3) == 3 && i + 1 < layers.size();
+            const at::Tensor dense = frozen[2 * i].contiguous(); // out x in x 3 x 3 (the tensor itself when it is already)
             chain->winoFwd.emplace_back();
             chain->winoBwd.emplace_back();
-            chain->biasF32.emplace_back();
-            if (wino && (winogradFits(in, out) || winogradFits(out, in))) {
-                const at::Tensor dense = frozen[2 * i].contiguous(); // out x in x 3 x 3
-                if (winogradFits(in, out)) {
-                    chain->winoFwd.back().resize(size_t(winogradWeightFloats(in, out)));
-                    winogradWeights(dense.data_ptr<float>(), out, in, false, chain->winoFwd.back().data());
-                    chain->biasF32.back() = frozen[2 * i + 1].contiguous();
-                }
-                if (winogradFits(out, in)) {
-                    chain->winoBwd.back().resize(size_t(winogradWeightFloats(out, in)));
-                    winogradWeights(dense.data_ptr<float>(), out, in, true, chain->winoBwd.back().data());
-                }
+            if (wino && winogradFits(in, out)) {
+                chain->winoFwd.back().resize(size_t(winogradWeightFloats(in, out)));
+                winogradWeights(dense.data_ptr<float>(), out, in, false, chain->winoFwd.back().data());
+            }
+            if (wino && winogradFits(out, in)) {
+                chain->winoBwd.back().resize(size_t(winogradWeightFloats(out, in)));
+                winogradWeights(dense.data_ptr<float>(), out, in, true, chain->winoBwd.back().data());
             }
             chain->acts.push_back(at::empty(layers[i].src.dims(), opts, at::MemoryFormat::ChannelsLast));
             chain->grads.push_back(i > 0 ? at::empty_like(chain->acts.back()) : at::Tensor());

@@ -30,7 +30,6 @@
 
 using namespace pgcn;
 
-/** Langevin dynamics (algorithm.md §3): statistics on a known energy, determinism, gradients. */
 /** Switches winograd.h's kernels on or off for a scope (the default comes back after it). */
 struct WinogradScope
 {
@@ -39,6 +38,7 @@ struct WinogradScope
     bool was;
 };
 
+/** Langevin dynamics (algorithm.md §3): statistics on a known energy, determinism, gradients. */
 class TestLangevin : public QObject
 {
     Q_OBJECT
@@ -362,10 +362,11 @@ private Q_SLOTS:
 
     void winogradIsTheConvolution()
     {
-        // F(2x2, 3x3) against LibTorch's convolutions in double: the forward layer (bias, ELU) and the
-        // backward-data step (the gradient through an ELU's result, back through the layer, pad 2), odd
-        // and even sizes (partial tiles at the right and bottom), images narrower than a chunk of tiles
-        // and wider (the 250-px scale's 258 + 2), both kinds of tile group (16 and 8 output channels).
+        // F(4x4, 3x3) against LibTorch's convolutions in double: the forward layer (bias, ELU) and the
+        // backward-data step (the gradient through an ELU's result, back through the layer, pad 2), sizes
+        // that leave partial tiles at the right and bottom, rows shorter than a chunk of 24 tiles (chunks
+        // then span rows and, with batches, images) and longer, both kinds of tile group (16 and 8 output
+        // channels).
         if (!winogradSupported())
             QSKIP("this CPU has no AVX2 and FMA");
         struct Case
