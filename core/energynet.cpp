@@ -2,6 +2,7 @@
 
 #include "elu.h"
 #include "runtime.h"
+#include "winogradlayer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -93,6 +94,10 @@ at::Tensor EnergyNetImpl::forward(const at::Tensor &x)
     const int n = layers();
     for (int i = 0; i < n; ++i) {
         const at::Tensor w = normalisedWeight(i, is_training());
+        if (!low && i + 1 < n && winogradLayerFits(h, w)) {
+            h = winogradConvElu(h, w, m_b[i]); // the inner 32-channel layers on a CPU without AVX-512 (winograd.h)
+            continue;
+        }
         h = low ? at::conv2d(h, w.to(m_compute), m_b[i].to(m_compute)) : at::conv2d(h, w, m_b[i]);
         if (i + 1 < n)
             h = at::elu(h);

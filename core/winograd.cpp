@@ -67,6 +67,8 @@ constexpr double kG[kAlpha][3] = {{1.0 / 4, 0, 0},
 
 /** Tiles transformed at once (a multiple of both tile groups below): their transformed planes stay in L2. */
 constexpr std::int64_t kChunk = 24;
+/** The weight gradient's partial sums: this many groups of chunks at most (winogradWeightGradient). */
+constexpr std::int64_t kWeightGroups = 8;
 
 } // namespace
 
@@ -97,26 +99,35 @@ std::int64_t winogradWeightFloats(std::int64_t inChannels, std::int64_t outChann
 
 void winogradWeights(const float *w, std::int64_t outChannels, std::int64_t inChannels, bool backwardData, float *u)
 {
-    // u[pos][i][o] with i, o the channels of the convolution run: G k G^T per channel pair, in double.
+    // u[pos][i][o] with i, o the channels of the convolution run: G k G^T per channel pair, in double,
+    // for one input channel of that convolution and all its output channels at a time (innermost: vectors).
     const std::int64_t convIn = backwardData ? outChannels : inChannels;
     const std::int64_t convOut = backwardData ? inChannels : outChannels;
-    for (std::int64_t o = 0; o < outChannels; ++o)
-        for (std::int64_t i = 0; i < inChannels; ++i) {
+    std::vector<double> k(size_t(9 * convOut)), t(size_t(kAlpha * 3 * convOut));
+    for (std::int64_t ci = 0; ci < convIn; ++ci) {
+        // k[a][b][co]: the kernel of (ci, co), rotated by 180 degrees for the backward.
+        for (std::int64_t co = 0; co < convOut; ++co) {
+            const std::int64_t o = backwardData ? ci : co, i = backwardData ? co : ci;
             const float *g = w + (o * inChannels + i) * 9;
-            double k[3][3];
             for (int a = 0; a < 3; ++a)
                 for (int b = 0; b < 3; ++b)
-                    k[a][b] = backwardData ? g[(2 - a) * 3 + (2 - b)] : g[a * 3 + b];
-            double t[kAlpha][3];
-            for (int a = 0; a < kAlpha; ++a)
-                for (int b = 0; b < 3; ++b)
-                    t[a][b] = kG[a][0] * k[0][b] + kG[a][1] * k[1][b] + kG[a][2] * k[2][b];
-            const std::int64_t ci = backwardData ? o : i, co = backwardData ? i : o;
-            for (int a = 0; a < kAlpha; ++a)
-                for (int b = 0; b < kAlpha; ++b)
-                    u[((a * kAlpha + b) * convIn + ci) * convOut + co] =
-                        float(t[a][0] * kG[b][0] + t[a][1] * kG[b][1] + t[a][2] * kG[b][2]);
+                    k[size_t((a * 3 + b) * convOut + co)] = backwardData ? g[(2 - a) * 3 + (2 - b)] : g[a * 3 + b];
         }
+        for (int a = 0; a < kAlpha; ++a)
+            for (int b = 0; b < 3; ++b) {
+                double *tp = t.data() + (a * 3 + b) * convOut;
+                const double *k0 = k.data() + b * convOut, *k1 = k0 + 3 * convOut, *k2 = k1 + 3 * convOut;
+                for (std::int64_t co = 0; co < convOut; ++co)
+                    tp[co] = kG[a][0] * k0[co] + kG[a][1] * k1[co] + kG[a][2] * k2[co];
+            }
+        for (int a = 0; a < kAlpha; ++a)
+            for (int b = 0; b < kAlpha; ++b) {
+                float *up = u + ((a * kAlpha + b) * convIn + ci) * convOut;
+                const double *t0 = t.data() + a * 3 * convOut, *t1 = t0 + convOut, *t2 = t1 + convOut;
+                for (std::int64_t co = 0; co < convOut; ++co)
+                    up[co] = float(t0[co] * kG[b][0] + t1[co] * kG[b][1] + t2[co] * kG[b][2]);
+            }
+    }
 }
 
 #ifdef PGCN_WINOGRAD_AVX2
@@ -258,6 +269,29 @@ void inputTiles(const Problem &p, std::int64_t b, std::int64_t iy0, std::int64_t
 }
 
 /**
+ * acc[r][v] += sum over k < K of a[r * aRow + k * aStep] b[k * bStep + 8 v .. + 7]: R broadcast scalars
+ * times NV vectors per k, the register block of both kinds of products below.
+ */
+template <int R, int NV>
+inline void fmaPanel(__m256 (&acc)[R][NV], const float *a, std::int64_t aRow, std::int64_t aStep, const float *b,
+                     std::int64_t bStep, std::int64_t K)
+{
+    for (std::int64_t k = 0; k < K; ++k) {
+        __m256 bv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+            bv[v] = _mm256_loadu_ps(b + k * bStep + 8 * v);
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) {
+            const __m256 s = _mm256_broadcast_ss(a + r * aRow + k * aStep);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v)
+                acc[r][v] = _mm256_fmadd_ps(s, bv[v], acc[r][v]);
+        }
+    }
+}
+
+/**
  * The kPositions products for the chunk's tiles and NV * 8 output channels from co0, R tiles at a
  * time: m[pos][t][NV * 8] = sum over the input channels of V[pos][t][ci] U[pos][ci][co0 ...].
  * Position by position, so that U's slice stays in L1 over the chunk.
@@ -275,20 +309,7 @@ inline void products(const Problem &p, const float *V, std::int64_t tiles, std::
 #pragma GCC unroll 2
                 for (int v = 0; v < NV; ++v)
                     acc[r][v] = _mm256_setzero_ps();
-            const float *vp = V + (pos * kChunk + t0) * cin;
-            for (std::int64_t ci = 0; ci < cin; ++ci) {
-                __m256 wv[NV];
-#pragma GCC unroll 2
-                for (int v = 0; v < NV; ++v)
-                    wv[v] = _mm256_loadu_ps(up + ci * cout + 8 * v);
-#pragma GCC unroll 16
-                for (int r = 0; r < R; ++r) {
-                    const __m256 s = _mm256_broadcast_ss(vp + r * cin + ci);
-#pragma GCC unroll 2
-                    for (int v = 0; v < NV; ++v)
-                        acc[r][v] = _mm256_fmadd_ps(s, wv[v], acc[r][v]);
-                }
-            }
+            fmaPanel<R, NV>(acc, V + (pos * kChunk + t0) * cin, cin, 1, up, cout, cin);
             float *mp = m + (pos * kChunk + t0) * NV * 8;
 #pragma GCC unroll 16
             for (int r = 0; r < R; ++r)
@@ -381,6 +402,111 @@ void tileChunk(const Problem &p, std::int64_t first, std::int64_t count)
     }
 }
 
+/** A g for one column (or row) of an output gradient's four values: the six of its tile's transform. */
+inline void gradTransform(const __m256 *g, __m256 *t)
+{
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), eight = _mm256_set1_ps(8.0f);
+    const __m256 e = _mm256_add_ps(g[0], g[2]), o = _mm256_add_ps(g[1], g[3]);
+    const __m256 e4 = _mm256_fmadd_ps(four, g[2], g[0]), o8 = _mm256_fmadd_ps(eight, g[3], _mm256_mul_ps(two, g[1]));
+    t[0] = g[0];
+    t[1] = _mm256_add_ps(e, o);   // g0 + g1 + g2 + g3
+    t[2] = _mm256_sub_ps(e, o);   // g0 - g1 + g2 - g3
+    t[3] = _mm256_add_ps(e4, o8); // g0 + 2g1 + 4g2 + 8g3
+    t[4] = _mm256_sub_ps(e4, o8); // g0 - 2g1 + 4g2 - 8g3
+    t[5] = g[3];
+}
+
+/**
+ * A g A^T for `tiles` horizontally adjacent 4x4 blocks of the output gradient from block row ty and
+ * column tx0: T[pos][t][co]. Blocks reaching past the output read zeros there; with an ELU result,
+ * the gradient is taken through that ELU.
+ */
+void gradTiles(const Problem &p, std::int64_t b, std::int64_t ty, std::int64_t tx0, std::int64_t tiles, float *T)
+{
+    const std::int64_t cout = p.cout, stride = kChunk * cout;
+    const __m256 zero = _mm256_setzero_ps();
+    for (std::int64_t t = 0; t < tiles; ++t) {
+        const std::int64_t oy = kTile * ty, ox = kTile * (tx0 + t);
+        for (std::int64_t c = 0; c < cout; c += 8) {
+            __m256 rows[kTile][kAlpha]; // each of the block's rows transformed along it
+            for (int a = 0; a < kTile; ++a) {
+                __m256 g[kTile];
+                for (int j = 0; j < kTile; ++j) {
+                    if (oy + a >= p.ho || ox + j >= p.wo) {
+                        g[j] = zero;
+                        continue;
+                    }
+                    const std::int64_t at = ((b * p.ho + oy + a) * p.wo + ox + j) * cout + c;
+                    g[j] = _mm256_loadu_ps(p.x + at);
+                    if (p.eluResult)
+                        g[j] = eluBackVec(g[j], _mm256_loadu_ps(p.eluResult + at));
+                }
+                gradTransform(g, rows[a]);
+            }
+            float *out = T + t * cout + c;
+            for (int j = 0; j < kAlpha; ++j) {
+                __m256 col[kTile], r[kAlpha];
+                for (int a = 0; a < kTile; ++a)
+                    col[a] = rows[a][j];
+                gradTransform(col, r);
+                for (int i = 0; i < kAlpha; ++i)
+                    _mm256_storeu_ps(out + (i * kAlpha + j) * stride, r[i]);
+            }
+        }
+    }
+}
+
+/**
+ * M[pos][ci][co] += sum over the chunk's `tiles` of V[pos][t][ci] T[pos][t][co], R input channels from
+ * ci0 and NV * 8 output channels from co0 in registers.
+ */
+template <int R, int NV>
+inline void accumulate(const float *V, const float *T, std::int64_t tiles, std::int64_t cin, std::int64_t cout, int pos,
+                       std::int64_t ci0, std::int64_t co0, float *M)
+{
+    __m256 acc[R][NV];
+    float *mp = M + (std::int64_t(pos) * cin + ci0) * cout + co0;
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+            acc[r][v] = _mm256_loadu_ps(mp + r * cout + 8 * v);
+    fmaPanel<R, NV>(acc, V + std::int64_t(pos) * kChunk * cin + ci0, 1, cin, T + std::int64_t(pos) * kChunk * cout + co0, cout, tiles);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+            _mm256_storeu_ps(mp + r * cout + 8 * v, acc[r][v]);
+}
+
+/** One chunk's share of the weight gradient added to M (kPositions x cin x cout): p reads the input, q the output gradient. */
+void weightChunk(const Problem &p, const Problem &q, std::int64_t first, std::int64_t count, float *M)
+{
+    thread_local std::vector<float> vbuf, tbuf, cbuf;
+    vbuf.resize(size_t(kPositions * kChunk * p.cin));
+    tbuf.resize(size_t(kPositions * kChunk * p.cout));
+    cbuf.resize(size_t(8 * kAlpha * p.cin));
+    for (std::int64_t t = 0; t < count;) {
+        const std::int64_t g = first + t, row = g / p.tilesX, tx0 = g % p.tilesX;
+        const std::int64_t tiles = std::min(count - t, p.tilesX - tx0);
+        const std::int64_t b = row / p.tilesY, ty = row % p.tilesY;
+        inputTiles<false>(p, b, kTile * ty, kTile * tx0, tiles, vbuf.data() + t * p.cin, cbuf.data());
+        gradTiles(q, b, ty, tx0, tiles, tbuf.data() + t * p.cout);
+        t += tiles;
+    }
+    for (int pos = 0; pos < kPositions; ++pos)
+        for (std::int64_t co0 = 0; co0 < p.cout; co0 += 16) {
+            const bool two = co0 + 16 <= p.cout;
+            std::int64_t ci0 = 0;
+            for (; ci0 + 6 <= p.cin; ci0 += 6)
+                two ? accumulate<6, 2>(vbuf.data(), tbuf.data(), count, p.cin, p.cout, pos, ci0, co0, M)
+                    : accumulate<6, 1>(vbuf.data(), tbuf.data(), count, p.cin, p.cout, pos, ci0, co0, M);
+            for (; ci0 < p.cin; ++ci0)
+                two ? accumulate<1, 2>(vbuf.data(), tbuf.data(), count, p.cin, p.cout, pos, ci0, co0, M)
+                    : accumulate<1, 1>(vbuf.data(), tbuf.data(), count, p.cin, p.cout, pos, ci0, co0, M);
+        }
+}
+
 } // namespace
 
 void winogradConv3x3(const float *x, const float *eluResult, std::int64_t n, std::int64_t h, std::int64_t w,
@@ -399,6 +525,75 @@ void winogradConv3x3(const float *x, const float *eluResult, std::int64_t n, std
     });
 }
 
+void winogradWeightGradient(const float *x, const float *grad, const float *eluResult, std::int64_t n, std::int64_t h,
+                            std::int64_t w, std::int64_t inChannels, std::int64_t outChannels, float *dw)
+{
+    // The input's tiles as the forward's (pad 0) and the output gradient's 4x4 blocks (here in x's and
+    // eluResult's slots of the Problem, with cin/cout the convolution's).
+    Problem p{x, nullptr, nullptr, nullptr, nullptr, n, h, w, inChannels, 0, outChannels, h - 2, w - 2, 0, 0, false};
+    std::fill(dw, dw + outChannels * inChannels * 9, 0.0f);
+    if (p.ho < 1 || p.wo < 1 || n < 1)
+        return;
+    p.tilesY = (p.ho + kTile - 1) / kTile;
+    p.tilesX = (p.wo + kTile - 1) / kTile;
+    Problem q = p; // what gradTiles reads
+    q.x = grad;
+    q.eluResult = eluResult;
+    const std::int64_t total = n * p.tilesY * p.tilesX, chunks = (total + kChunk - 1) / kChunk;
+    // A fixed number of groups of consecutive chunks, each summed by one thread in order, then the groups
+    // in order: the same sums for any number of threads.
+    // A few chunks to a group at least (each group's partial sums are kPositions x cin x cout floats to clear
+    // and add up), an even number of groups where there are more than one.
+    std::int64_t groups = std::min<std::int64_t>(kWeightGroups, std::max<std::int64_t>(1, chunks / 3));
+    if (groups > 1)
+        groups &= ~std::int64_t(1);
+    const std::int64_t mSize = kPositions * inChannels * outChannels;
+    std::vector<float> partial(size_t(groups * mSize), 0.0f);
+    at::parallel_for(0, groups, 1, [&](std::int64_t s, std::int64_t e) {
+        for (std::int64_t g = s; g < e; ++g) {
+            const std::int64_t c0 = g * chunks / groups, c1 = (g + 1) * chunks / groups;
+            for (std::int64_t c = c0; c < c1; ++c)
+                weightChunk(p, q, c * kChunk, std::min(kChunk, total - c * kChunk), partial.data() + g * mSize);
+        }
+    });
+    // The groups' sums, then G^T M G per channel pair (M G first: 6x3, then G^T of that), in double, for
+    // one input channel and all output channels at a time (innermost: vectors).
+    at::parallel_for(0, inChannels, 1, [&](std::int64_t s, std::int64_t e) {
+        std::vector<double> m(size_t(kPositions * outChannels)), mg(size_t(kAlpha * 3 * outChannels));
+        for (std::int64_t i = s; i < e; ++i) {
+            for (int pos = 0; pos < kPositions; ++pos) {
+                double *mp = m.data() + pos * outChannels;
+                const float *src = partial.data() + (pos * inChannels + i) * outChannels;
+                for (std::int64_t o = 0; o < outChannels; ++o)
+                    mp[o] = src[o];
+                for (std::int64_t g = 1; g < groups; ++g)
+                    for (std::int64_t o = 0; o < outChannels; ++o)
+                        mp[o] += src[g * mSize + o];
+            }
+            for (int r = 0; r < kAlpha; ++r)
+                for (int b = 0; b < 3; ++b) {
+                    double *dst = mg.data() + (r * 3 + b) * outChannels;
+                    const double *row = m.data() + r * kAlpha * outChannels;
+                    for (std::int64_t o = 0; o < outChannels; ++o)
+                        dst[o] = 0;
+                    for (int c = 0; c < kAlpha; ++c) {
+                        const double gc = kG[c][b];
+                        for (std::int64_t o = 0; o < outChannels; ++o)
+                            dst[o] += row[c * outChannels + o] * gc;
+                    }
+                }
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b)
+                    for (std::int64_t o = 0; o < outChannels; ++o) {
+                        double v = 0;
+                        for (int r = 0; r < kAlpha; ++r)
+                            v += kG[r][a] * mg[size_t((r * 3 + b) * outChannels + o)];
+                        dw[(o * inChannels + i) * 9 + a * 3 + b] = float(v);
+                    }
+        }
+    });
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -409,6 +604,11 @@ void winogradConv3x3(const float *x, const float *eluResult, std::int64_t n, std
 
 void winogradConv3x3(const float *, const float *, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
                      const float *, const float *, std::int64_t, bool, float *)
+{
+}
+
+void winogradWeightGradient(const float *, const float *, const float *, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                            std::int64_t, float *)
 {
 }
 

@@ -52,4 +52,15 @@ void winogradConv3x3(const float *x, const float *eluResult, std::int64_t n, std
                      std::int64_t inChannels, std::int64_t pad, const float *u, const float *bias,
                      std::int64_t outChannels, bool elu, float *y);
 
+/**
+ * The gradient of sum(grad * conv3x3(x)) (valid, no padding) with respect to the weights, by the same
+ * transforms: dw (outChannels x inChannels x 3 x 3, dense) = sum over the 4x4 output blocks of
+ * G^T [(A grad A^T) (B^T x B)] G, 36 products per block and channel pair instead of 144. x: n x h x w x
+ * inChannels (NHWC, dense), grad: n x (h - 2) x (w - 2) x outChannels (NHWC, dense); `eluResult`, when
+ * given, has grad's shape and holds an ELU's output: grad is then read through that ELU, as in
+ * winogradConv3x3. Runs on LibTorch's threads; the result does not depend on their number.
+ */
+void winogradWeightGradient(const float *x, const float *grad, const float *eluResult, std::int64_t n, std::int64_t h,
+                            std::int64_t w, std::int64_t inChannels, std::int64_t outChannels, float *dw);
+
 } // namespace pgcn

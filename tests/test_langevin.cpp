@@ -406,6 +406,15 @@ private Q_SLOTS:
             const double errB = ((nchw(dx) - refDx).norm() / refDx.norm()).item<double>();
             qInfo("backward %dx%d: %.3g", int(c.h), int(c.w), errB);
             QVERIFY2(errB < 5e-6, qPrintable(QStringLiteral("backward %1x%2: %3").arg(c.h).arg(c.w).arg(errB)));
+            // The weights' gradient through the ELU: d/dw of sum(g * ELU(conv(x) + b)).
+            at::Tensor dw = at::empty({c.cout, c.cin, 3, 3});
+            winogradWeightGradient(xin.data_ptr<float>(), gin.data_ptr<float>(), act.data_ptr<float>(), c.n, c.h, c.w, c.cin, c.cout,
+                                   dw.data_ptr<float>());
+            const at::Tensor refDw = std::get<1>(at::convolution_backward(gpre, x, wt, at::nullopt, {1, 1}, {0, 0}, {1, 1}, false,
+                                                                           {0, 0}, 1, {false, true, false}));
+            const double errW = ((dw.to(at::kDouble) - refDw).norm() / refDw.norm()).item<double>();
+            qInfo("weights %dx%d: %.3g", int(c.h), int(c.w), errW);
+            QVERIFY2(errW < 5e-6, qPrintable(QStringLiteral("weights %1x%2: %3").arg(c.h).arg(c.w).arg(errW)));
         }
         // The same numbers on one thread as on two.
         const at::Tensor x = at::rand({1, 40, 50, 32});
@@ -418,8 +427,16 @@ private Q_SLOTS:
         winogradConv3x3(x.data_ptr<float>(), nullptr, 1, 40, 50, 32, 0, u.data(), nullptr, 32, true, y1.data_ptr<float>());
         at::set_num_threads(2);
         winogradConv3x3(x.data_ptr<float>(), nullptr, 1, 40, 50, 32, 0, u.data(), nullptr, 32, true, y2.data_ptr<float>());
+        // The weights' gradient sums groups of chunks in a fixed order: the same too (26 chunks, 8 groups).
+        const at::Tensor xw = at::rand({1, 100, 100, 32}), g = at::randn({1, 98, 98, 32});
+        at::Tensor dw1 = at::empty({32, 32, 3, 3}), dw2 = at::empty_like(dw1);
+        at::set_num_threads(1);
+        winogradWeightGradient(xw.data_ptr<float>(), g.data_ptr<float>(), nullptr, 1, 100, 100, 32, 32, dw1.data_ptr<float>());
+        at::set_num_threads(2);
+        winogradWeightGradient(xw.data_ptr<float>(), g.data_ptr<float>(), nullptr, 1, 100, 100, 32, 32, dw2.data_ptr<float>());
         at::set_num_threads(threads);
         QVERIFY(at::equal(y1, y2));
+        QVERIFY(at::equal(dw1, dw2));
     }
 
     void directChainsRunTheSameChains()
