@@ -363,19 +363,6 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
             c.bf16CoarseChains = true;
             c.coarseIterations = 2500;
             c.coarseLr = 4e-4;
-        } else if (!forGpu) {
-            // A CPU without it computes every chain in fp32 (AVX2's Winograd kernels, winograd.h, near
-            // such a CPU's peak already): half the Langevin steps at twice the step, the same drift per
-            // chain, with sqrt(2) times the noise per step, the same noise per chain. On an AMD EPYC of
-            // the Zen 3 kind (2026-12-07), the 250-px colosseum, seed 0: 168.0 s against 310.5 s,
-            // patch-SWD 75.9 +- 3.6 against 71.8 +- 3.5 (one draw each; seeds 0-2 of one schedule have
-            // spread 69-88 on the colosseum), recovery MSE 0.080 both, enlargement grid 132.7 against
-            // 148.3; over SIGD16 against SinGAN's published samples: README, Benchmark.
-            c.stepSize = 0.02;
-            c.stepsCoarsest = 20;
-            c.stepsPerScale = 6;
-            c.recoverySteps = 6;
-            c.noiseStart = 0.01414;
         }
         return c;
     }
@@ -391,12 +378,6 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         // two such runs collapsed there), so it keeps four.
         c = preset("quick", forGpu);
         c.presetName = name;
-        // quick's Langevin chains as measured on every device (not its halved ones on an fp32-only CPU).
-        c.stepSize = 0.01;
-        c.stepsCoarsest = 40;
-        c.stepsPerScale = 12;
-        c.recoverySteps = 12;
-        c.noiseStart = 0.01;
         c.setIterations(1000); // the noise and learning-rate decays follow
         // quick's 16-px pyramid with 2500 iterations at its coarsest scale, not 4000: the small
         // coarsest image does not take 4000 at 4e-4 (seed 0's recovery drifted to MSE 0.82 and the

@@ -99,8 +99,8 @@ TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu)
     if (s.iterations > 0 && s.iterations != c.iterations)
         c.setIterations(s.iterations);
     // As the CLI's --langevin-steps: the coarsest scale keeps the preset's ratio. The panel shows
-    // the preset's CPU count (presetSettings); left at it, the device's preset keeps its own
-    // steps (quick halves them at twice the step on an fp32-only CPU, not on a GPU).
+    // the preset's CPU count (presetSettings); left at it, the device's preset keeps its own steps
+    // (should a preset's CPU and GPU counts ever differ).
     if (s.langevinSteps > 0 && s.langevinSteps != presetSettings(s.preset).langevinSteps)
         c.setLangevinSteps(s.langevinSteps);
     if (s.fineScales == QLatin1String("windows"))
