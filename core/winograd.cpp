@@ -353,6 +353,28 @@ void outputTiles(const Problem &p, const float *m, std::int64_t width, std::int6
     }
 }
 
+/** A run of horizontally adjacent tiles of one tile row: image b, tile row ty, from tile column tx0, at `offset` in its chunk. */
+struct Segment
+{
+    std::int64_t b, ty, tx0, tiles, offset;
+};
+
+/**
+ * The runs of the `count` tiles from tile `first` of the batch's tiles in reading order (image, tile row,
+ * tile column): a chunk may span rows and images. Returns how many (at most kChunk) are in segs.
+ */
+int segmentsOf(const Problem &p, std::int64_t first, std::int64_t count, Segment *segs)
+{
+    int n = 0;
+    for (std::int64_t t = 0; t < count;) {
+        const std::int64_t g = first + t, row = g / p.tilesX, tx0 = g % p.tilesX;
+        const std::int64_t tiles = std::min(count - t, p.tilesX - tx0);
+        segs[n++] = {row / p.tilesY, row % p.tilesY, tx0, tiles, t};
+        t += tiles;
+    }
+    return n;
+}
+
 /**
  * kChunk tiles (`count` at the end) from the tile `first` of the batch's tiles in reading order (image,
  * tile row, tile column), transformed, multiplied and transformed back. A chunk may span rows and
@@ -365,18 +387,8 @@ void tileChunk(const Problem &p, std::int64_t first, std::int64_t count)
     mbuf.resize(size_t(kPositions * kChunk * 16));
     cbuf.resize(size_t(8 * kAlpha * p.cin));
     float *V = vbuf.data();
-    struct Segment
-    {
-        std::int64_t b, ty, tx0, tiles, offset;
-    };
     Segment segs[kChunk];
-    int nsegs = 0;
-    for (std::int64_t t = 0; t < count;) {
-        const std::int64_t g = first + t, row = g / p.tilesX, tx0 = g % p.tilesX;
-        const std::int64_t tiles = std::min(count - t, p.tilesX - tx0);
-        segs[nsegs++] = {row / p.tilesY, row % p.tilesY, tx0, tiles, t};
-        t += tiles;
-    }
+    const int nsegs = segmentsOf(p, first, count, segs);
     for (int i = 0; i < nsegs; ++i) {
         const Segment &sg = segs[i];
         if (p.eluResult)
@@ -486,13 +498,12 @@ void weightChunk(const Problem &p, const Problem &q, std::int64_t first, std::in
     vbuf.resize(size_t(kPositions * kChunk * p.cin));
     tbuf.resize(size_t(kPositions * kChunk * p.cout));
     cbuf.resize(size_t(8 * kAlpha * p.cin));
-    for (std::int64_t t = 0; t < count;) {
-        const std::int64_t g = first + t, row = g / p.tilesX, tx0 = g % p.tilesX;
-        const std::int64_t tiles = std::min(count - t, p.tilesX - tx0);
-        const std::int64_t b = row / p.tilesY, ty = row % p.tilesY;
-        inputTiles<false>(p, b, kTile * ty, kTile * tx0, tiles, vbuf.data() + t * p.cin, cbuf.data());
-        gradTiles(q, b, ty, tx0, tiles, tbuf.data() + t * p.cout);
-        t += tiles;
+    Segment segs[kChunk];
+    const int nsegs = segmentsOf(p, first, count, segs);
+    for (int i = 0; i < nsegs; ++i) {
+        const Segment &sg = segs[i];
+        inputTiles<false>(p, sg.b, kTile * sg.ty, kTile * sg.tx0, sg.tiles, vbuf.data() + sg.offset * p.cin, cbuf.data());
+        gradTiles(q, sg.b, sg.ty, sg.tx0, sg.tiles, tbuf.data() + sg.offset * p.cout);
     }
     for (int pos = 0; pos < kPositions; ++pos)
         for (std::int64_t co0 = 0; co0 < p.cout; co0 += 16) {

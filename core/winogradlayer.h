@@ -6,12 +6,11 @@ namespace pgcn {
 
 /*
  * A 3x3 valid convolution with bias and ELU through winograd.h's kernels, for
- * autograd: the training step's forward of an energy net's inner layers and
- * their gradient with respect to the input (fused with the ELU's derivative,
- * as in the chains); the weights' and bias's gradients stay LibTorch's
- * (convolution_backward). On a CPU without AVX-512, where oneDNN computes
- * fp32 convolutions directly, the forward and the input's gradient are two
- * of the step's three convolutions.
+ * autograd: the training step's forward of an energy net's inner layers, their
+ * gradient with respect to the input (fused with the ELU's derivative, as in
+ * the chains) and with respect to the weights (winogradWeightGradient); the
+ * bias's gradient is a sum. On a CPU without AVX-512, where oneDNN computes
+ * fp32 convolutions directly, these are all three of the step's convolutions.
  */
 
 /** Whether winogradConvElu takes this layer: fp32 CPU tensors, a 3x3 kernel, channel counts winogradFits. */

@@ -110,8 +110,7 @@ private Q_SLOTS:
         // the energy map and every parameter's gradient (through the spectral normalisation too).
         if (!winogradSupported())
             QSKIP("this CPU has no AVX2 and FMA");
-        const bool was = winogradAvailable();
-        setWinograd(true);
+        const test::WinogradScope winograd(true);
         at::manual_seed(5);
         EnergyNet net(std::vector<int>{16, 16, 16, 16, 1}, 0.2), ref(std::vector<int>{16, 16, 16, 16, 1}, 0.2);
         ref->copyFrom(*net);
@@ -140,7 +139,6 @@ private Q_SLOTS:
             net->zero_grad();
             ref->zero_grad();
         }
-        setWinograd(was);
     }
     /** Values that try the activation's edges: zeros, tiny and huge negatives, infinities, NaN, rounding points. */
     static at::Tensor eluProbe(int64_t n)

@@ -30,14 +30,6 @@
 
 using namespace pgcn;
 
-/** Switches winograd.h's kernels on or off for a scope (the default comes back after it). */
-struct WinogradScope
-{
-    explicit WinogradScope(bool on) : was(winogradAvailable()) { setWinograd(on); }
-    ~WinogradScope() { setWinograd(was); }
-    bool was;
-};
-
 /** Langevin dynamics (algorithm.md §3): statistics on a known energy, determinism, gradients. */
 class TestLangevin : public QObject
 {
@@ -329,7 +321,7 @@ private Q_SLOTS:
                 if ((p == Precision::Bf16 && !cpuHasBf16()) || (wino && !winogradSupported()))
                     continue;
                 const test::PrecisionScope scope(p);
-                const WinogradScope winograd(wino); // fp32 layers of 8k channels through winograd.h's kernels, or oneDNN's
+                const test::WinogradScope winograd(wino); // fp32 layers of 8k channels through winograd.h's kernels, or oneDNN's
                 const auto frozen = net->frozenWeights();
                 const at::Tensor ref = energyGradient(frozen, x, weight);
                 const GradientFn direct = directEnergyGradient(frozen, x, weight);

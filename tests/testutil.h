@@ -3,6 +3,7 @@
 #include "config.h"
 #include "image.h"
 #include "runtime.h"
+#include "winograd.h"
 
 #include <cmath>
 #include <cstdint>
@@ -17,6 +18,16 @@ public:
     ~PrecisionScope() { setPrecision(Precision::Auto); }
     PrecisionScope(const PrecisionScope &) = delete;
     PrecisionScope &operator=(const PrecisionScope &) = delete;
+};
+
+/** Switches winograd.h's kernels on or off for a scope (the default comes back after it). */
+struct WinogradScope
+{
+    explicit WinogradScope(bool on) : was(winogradAvailable()) { setWinograd(on); }
+    ~WinogradScope() { setWinograd(was); }
+    WinogradScope(const WinogradScope &) = delete;
+    WinogradScope &operator=(const WinogradScope &) = delete;
+    bool was;
 };
 
 /** A small image with structure: warm diagonal stripes over a blue-green gradient. */

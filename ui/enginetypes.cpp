@@ -98,10 +98,9 @@ TrainConfig trainConfigFor(const TrainSettings &s, bool onGpu)
         c.numScales = s.scales;
     if (s.iterations > 0 && s.iterations != c.iterations)
         c.setIterations(s.iterations);
-    // As the CLI's --langevin-steps: the coarsest scale keeps the preset's ratio. The panel shows
-    // the preset's CPU count (presetSettings); left at it, the device's preset keeps its own steps
-    // (should a preset's CPU and GPU counts ever differ).
-    if (s.langevinSteps > 0 && s.langevinSteps != presetSettings(s.preset).langevinSteps)
+    // As the CLI's --langevin-steps: the coarsest scale keeps the preset's ratio, so the
+    // preset's own count (which the panel always holds) changes nothing.
+    if (s.langevinSteps > 0)
         c.setLangevinSteps(s.langevinSteps);
     if (s.fineScales == QLatin1String("windows"))
         c.cropSize = TrainConfig::preset("quick").cropSize; // the CPU presets' windows (40 px)
