@@ -350,17 +350,21 @@ TrainConfig TrainConfig::preset(const std::string &name, bool forGpu)
         // retrained over the same coarsest scale and paired by seed, patch-SWD +0.2 +- 1.0
         // (colosseum) and -4.7 +- 1.6 (SIGD16 2) against the fp32 step.
         c.bf16FineTraining = !forGpu;
-        if (!forGpu && cpuHasBf16()) {
-            // Where the CPU computes bf16 natively (AMX, AVX512-BF16), the coarsest scale's
-            // chains too, twice as fast there, and the time they save buys balanced's coarsest
-            // schedule: 2500 iterations at 4e-4 -> 5e-5 instead of 1200 at 1e-3, in about the
-            // time of before. The layout is where quick lost most; SIGD16 1 / 2, seeds 0-2, 32
-            // samples each: patch-SWD means 96.7 / 78.7 / 113.5 and 97.5 / 73.6 / 93.2 against
-            // 147.4 / 99.8 / 129.6 and 106.4 / 126.5 / 112.0 (better with every seed); the
-            // colosseum the same (77.1 against 77.0, mean of three seeds) in 147.7 s against
-            // 159.7 s (README, How it works). A CPU without it keeps 1200 fp32 iterations at
-            // 1e-3 (2500 there would double the coarsest scale's time).
-            c.bf16CoarseChains = true;
+        if (!forGpu) {
+            // A CPU trains the coarsest scale with balanced's coarsest schedule: 2500 iterations
+            // at 4e-4 -> 5e-5 instead of 1200 at 1e-3. The layout is where quick lost most;
+            // SIGD16 1 / 2, seeds 0-2, 32 samples each, on an AMX Xeon: patch-SWD means 96.7 /
+            // 78.7 / 113.5 and 97.5 / 73.6 / 93.2 against 147.4 / 99.8 / 129.6 and 106.4 / 126.5
+            // / 112.0 (better with every seed). Where the CPU computes bf16 natively (AMX,
+            // AVX512-BF16) the scale's chains run in bf16, twice as fast, and the schedule costs
+            // about the time of the 1200 fp32 iterations (the colosseum in 147.7 s against 159.7 s,
+            // the same quality). Elsewhere it runs in fp32 and doubles that scale's time (about
+            // two minutes more for a 250-px image on two Zen 3 cores), and pays for itself there:
+            // on an AMD EPYC (Zen 3, AVX2), the sixteen SIGD16 images, seed 0, 32 samples each,
+            // patch-SWD mean 82.9 against 93.9 (lower on 13 of 16, the low-pass band most), 13
+            // against 10 images within 1.5x of SinGAN's; the colosseum 460.2 s against 353.6 s
+            // the same hour (README, Benchmark).
+            c.bf16CoarseChains = cpuHasBf16();
             c.coarseIterations = 2500;
             c.coarseLr = 4e-4;
         }

@@ -558,7 +558,7 @@ private Q_SLOTS:
             same.cropSize = cpu.cropSize;
             same.bf16FineChains = cpu.bf16FineChains; // quick's bf16 chains are a CPU's (quickTrainsItsFinerScales...)
             same.bf16FineTraining = cpu.bf16FineTraining; // and its bf16 training steps
-            // and, on a CPU that computes bf16, its coarsest scale's bf16 chains with balanced's coarsest schedule
+            // and balanced's coarsest schedule, in bf16 chains on a CPU that computes bf16
             same.bf16CoarseChains = cpu.bf16CoarseChains;
             same.coarseIterations = cpu.coarseIterations;
             // balanced's finer scales learn at half the rate on a CPU (coarsestScaleHasItsOwnLearningRate)
@@ -825,13 +825,14 @@ private Q_SLOTS:
         QVERIFY(noStep.find(stepLine) != std::string::npos);
         noStep.erase(noStep.find(stepLine), stepLine.size());
         QVERIFY(!TrainConfig::fromText(noStep).bf16FineTraining);
-        // The coarsest scale's chains in bf16 too, with balanced's coarsest schedule: quick on a
-        // CPU that computes bf16 natively only (elsewhere 1200 fp32 iterations at 1e-3).
+        // On a CPU quick trains its coarsest scale with balanced's coarsest schedule, in bf16 chains
+        // where the CPU computes bf16 natively (fp32 elsewhere); a GPU keeps 1200 iterations at 1e-3.
         const TrainConfig quick = TrainConfig::preset("quick");
         QCOMPARE(quick.bf16CoarseChains, cpuHasBf16());
-        QCOMPARE(quick.coarseIterations, cpuHasBf16() ? 2500 : 1200);
-        QCOMPARE(quick.learningRateAt(0, false, 0), cpuHasBf16() ? 4e-4 : 1e-3);
-        QVERIFY(std::abs(quick.learningRateAt(0, false, quick.coarseIterations - 1) - (cpuHasBf16() ? 5e-5 : 1.25e-4)) < 1e-9);
+        QCOMPARE(quick.coarseIterations, 2500);
+        QCOMPARE(quick.learningRateAt(0, false, 0), 4e-4);
+        QVERIFY(std::abs(quick.learningRateAt(0, false, quick.coarseIterations - 1) - 5e-5) < 1e-9);
+        QCOMPARE(TrainConfig::preset("quick", true).learningRateAt(0, false, 0), 1e-3);
         QVERIFY(!TrainConfig::preset("quick", true).bf16CoarseChains);
         QCOMPARE(TrainConfig::preset("quick", true).coarseIterations, 1200);
         QVERIFY(!TrainConfig::preset("balanced").bf16CoarseChains);
