@@ -29,6 +29,10 @@ bool DriftGuard::observe(int it, double recoveryMse, double saturation)
         return false;
     const double m = recentMse();
     m_best = std::min(m_best, m);
+    if (!drifted())
+        m_driftSince = -1;
+    else if (m_driftSince < 0)
+        m_driftSince = it;
     return it % m_every == 0 && 2 * (it + 1) >= m_iterations && m <= kHealthyFactor * m_best;
 }
 
@@ -37,6 +41,12 @@ void DriftGuard::checkpointTaken(int it)
     m_checkpointIt = it + 1;
     m_checkpointMse = recentMse();
     m_checkpointSat = recentSaturation();
+}
+
+bool DriftGuard::sustained(int it) const
+{
+    const int span = std::max(kWindow, int(std::ceil(kSustainedShare * m_iterations)));
+    return m_driftSince >= 0 && drifted() && it - m_driftSince >= span;
 }
 
 bool DriftGuard::drifted() const

@@ -235,6 +235,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
         EnergyNet checkpoint{nullptr};
         std::vector<TrainLogPoint> log; // the measured iterations, kept in the model with the net
         log.reserve(size_t(iters));
+        int stoppedAt = 0; // the iteration (1-based) a lasting drift ended the attempt at; 0: it ran to its end
         for (int it = 0; it < iters; ++it) {
             checkCancel(cancel);
             const double lr = cfg.learningRateAt(s, crop, it) * factor;
@@ -357,6 +358,11 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
                     cb.progress(p);
                 }
             }
+            // A drift that lasts: the rest of the attempt could only end at the same checkpoint (DriftGuard).
+            if (measure && guard.sustained(it)) {
+                stoppedAt = it + 1;
+                break;
+            }
         }
         double meanMse = guard.recentMse(), meanSat = guard.recentSaturation();
         if (guard.drifted()) {
@@ -364,10 +370,15 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             // the log ends with the net kept
             const int kept = guard.checkpointIteration();
             log.erase(std::remove_if(log.begin(), log.end(), [kept](const TrainLogPoint &q) { return q.iteration > kept; }), log.end());
+            const std::string where = stoppedAt > 0 ? "from iteration " + std::to_string(guard.driftStart()) + " of scale " + scaleName
+                                                    : "at the end of scale " + scaleName;
+            const std::string stopped = stoppedAt > 0 ? "; the scale stopped at iteration " + std::to_string(stoppedAt) + " of " +
+                                                            std::to_string(iters) + " and"
+                                                      : ";";
             if (cb.rolledBack)
                 cb.rolledBack(s, kept,
-                              "the recovery drifted at the end of scale " + scaleName + " (MSE " + std::to_string(meanMse) +
-                                  " over the last iterations, " + std::to_string(guard.bestMse()) + " at best); its net of iteration " +
+                              "the recovery drifted " + where + " (MSE " + std::to_string(meanMse) + " over the last iterations, " +
+                                  std::to_string(guard.bestMse()) + " at best)" + stopped + " its net of iteration " +
                                   std::to_string(kept) + " of " + std::to_string(iters) +
                                   " is kept (MSE " + std::to_string(guard.checkpointMse()) + ")");
             meanMse = guard.checkpointMse();

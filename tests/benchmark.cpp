@@ -424,7 +424,7 @@ struct RunResult
     // grew are memory going back to the system and being faulted in again.
     std::vector<double> scaleUserSeconds, scaleSystemSeconds, scaleMinorFaults;
     std::vector<double> scaleAttempts; ///< times each scale was trained: 2 or 3 where a divergence retried it (its time counts every attempt)
-    std::vector<double> scaleRolledBackAt; ///< the iteration whose checkpoint a scale that drifted at its end kept (0: none)
+    std::vector<double> scaleRolledBackAt; ///< the iteration whose checkpoint a scale that drifted kept (0: none)
     std::vector<double> scaleImageCheck; ///< the kept attempt's whole-image check, end/start patch-SWD (0: not judged)
     std::vector<int> scaleRetriedRuns; ///< over runs (trainRuns' medians): in how many of `runs` each scale was retried
     int runs = 1;

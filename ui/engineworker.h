@@ -78,7 +78,7 @@ Q_SIGNALS:
     void trainProgress(const pgcn::ui::TrainStatus &status);
     /** A scale is trained; `modelBytes` is the model file so far (for autosave). */
     void scaleFinished(int scale, const QByteArray &modelBytes);
-    /** A scale drifted at its end and keeps its net of `iteration` (pgcn::DriftGuard); `why` says so in full. */
+    /** A scale drifted (at its end, or for long enough to stop it) and keeps its net of `iteration` (pgcn::DriftGuard); `why` says so in full. */
     void scaleRolledBack(int scale, int iteration, const QString &why);
     /** No attempt at a scale passed the whole-image check; the one that did least harm (0-based) is kept. */
     void scaleKeptBest(int scale, int attempt, const QString &why);

@@ -546,7 +546,7 @@ void MainWindow::connectWorker()
     connect(m_worker, &EngineWorker::scaleFinished, this, &MainWindow::onScaleFinished);
     connect(m_worker, &EngineWorker::trainingFinished, this, &MainWindow::onTrainingFinished);
     connect(m_worker, &EngineWorker::scaleRolledBack, this, [this](int scale, int iteration) {
-        setStatus(tr("Training... (scale %1 drifted at its end: its net of iteration %2 is kept)").arg(scale + 1).arg(iteration));
+        setStatus(tr("Training... (scale %1 drifted: its net of iteration %2 is kept)").arg(scale + 1).arg(iteration));
     });
     connect(m_worker, &EngineWorker::scaleKeptBest, this, [this](int scale, int attempt) {
         setStatus(tr("Training... (scale %1 worsens the samples in every attempt: attempt %2, the least harmful, is kept)")
