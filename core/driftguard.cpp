@@ -6,7 +6,8 @@
 namespace pgcn {
 
 DriftGuard::DriftGuard(int iterations)
-    : m_iterations(iterations), m_every(std::max(10, int(std::lround(iterations / 400.0)) * 10))
+    : m_iterations(iterations), m_every(std::max(10, int(std::lround(iterations / 400.0)) * 10)),
+      m_sustainedSpan(std::max(kWindow, int(std::ceil(kSustainedShare * iterations))))
 {
 }
 
@@ -45,8 +46,8 @@ void DriftGuard::checkpointTaken(int it)
 
 bool DriftGuard::sustained(int it) const
 {
-    const int span = std::max(kWindow, int(std::ceil(kSustainedShare * m_iterations)));
-    return m_driftSince >= 0 && drifted() && it - m_driftSince >= span;
+    // m_driftSince is set only while observe() finds the attempt drifted.
+    return m_driftSince >= 0 && it - m_driftSince >= m_sustainedSpan;
 }
 
 bool DriftGuard::drifted() const

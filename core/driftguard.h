@@ -72,6 +72,7 @@ private:
 
     int m_iterations;
     int m_every;
+    int m_sustainedSpan; // iterations a drift lasts before `sustained`
     std::vector<double> m_mse, m_sat;
     double m_best = std::numeric_limits<double>::infinity();
     int m_checkpointIt = 0;

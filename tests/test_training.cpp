@@ -392,12 +392,18 @@ private Q_SLOTS:
         QVERIFY2(maxMse > TrainConfig::kRecoveryWorseFloor && maxMse < c.failureMse, qPrintable(QString::number(maxMse)));
     }
 
-    /** A recovery MSE series: `level(it)` times a deterministic +-30 % jitter; every `every`-th iteration measured. */
+    /**
+     * A recovery MSE series: `level(it)` times a deterministic +-30 % jitter; every `every`-th iteration
+     * measured. With `stoppedAt`, the series ends where the guard says a drift lasts, as the trainer
+     * ends the scale there, and *stoppedAt is that iteration (1-based; 0: it ran to its end).
+     */
     static DriftGuard judge(int iterations, const std::function<double(int)> &level, int every = 1,
-                            std::vector<int> *checkpoints = nullptr)
+                            std::vector<int> *checkpoints = nullptr, int *stoppedAt = nullptr)
     {
         DriftGuard g(iterations);
         std::uint32_t state = 12345;
+        if (stoppedAt)
+            *stoppedAt = 0;
         for (int it = 0; it < iterations; it += every) {
             state = state * 1664525u + 1013904223u;
             const double jitter = 1.0 + 0.6 * (double(state >> 8) / double(1u << 24) - 0.5);
@@ -405,6 +411,10 @@ private Q_SLOTS:
                 g.checkpointTaken(it);
                 if (checkpoints)
                     checkpoints->push_back(it + 1);
+            }
+            if (stoppedAt && g.sustained(it)) {
+                *stoppedAt = it + 1;
+                break;
             }
         }
         return g;
@@ -453,19 +463,8 @@ private Q_SLOTS:
         for (int every : {1, 10}) {
             const DriftGuard whole = judge(2500, level, every); // run to the end, as before
             QVERIFY(whole.drifted());
-            DriftGuard g(2500);
-            std::uint32_t state = 12345; // judge()'s jitter, so the two see the same series
             int stoppedAt = 0;
-            for (int it = 0; it < 2500; it += every) {
-                state = state * 1664525u + 1013904223u;
-                const double jitter = 1.0 + 0.6 * (double(state >> 8) / double(1u << 24) - 0.5);
-                if (g.observe(it, level(it) * jitter, 0.001))
-                    g.checkpointTaken(it);
-                if (g.sustained(it)) {
-                    stoppedAt = it + 1;
-                    break;
-                }
-            }
+            const DriftGuard g = judge(2500, level, every, nullptr, &stoppedAt); // the same series, stopped
             // Stopped a tenth of the iterations after the drift was first seen, with the checkpoint
             // that running on to the end keeps.
             // (Measured every 10th iteration, the mean of 20 measurements lags by about 100.)
@@ -498,13 +497,9 @@ private Q_SLOTS:
         // The late drift of lateDriftGoesBackToTheLastHealthyCheckpoint (110 of 4000 iterations)
         // ends the scale as it did: at its end, not before.
         auto late = [](int it) { return it < 3890 ? 0.007 : 0.007 + 0.0007 * (it - 3890); };
-        DriftGuard l(4000);
-        for (int it = 0; it < 4000; ++it) {
-            if (l.observe(it, late(it), 0.001))
-                l.checkpointTaken(it);
-            QVERIFY(!l.sustained(it));
-        }
-        QVERIFY(l.drifted());
+        int stoppedAt = -1;
+        QVERIFY(judge(4000, late, 1, nullptr, &stoppedAt).drifted());
+        QCOMPARE(stoppedAt, 0);
     }
 
     void earlyRunawayIsLeftToTheRetry()
