@@ -1,57 +1,7 @@
 // patchgencn-bench: speed and quality figures for the engine.
 //
-//   patchgencn-bench train IMAGE [--preset P] [--iters N] [--scales N] [--max-size N]
-//                    [--set key=value ...] [--runs N] [--samples N] [--json FILE] [--out DIR]
-//                    [--from MODEL --keep K]
-//       (--out: the first run's samples and model.pgcn)
-//       trains (N runs with seeds S..S+N-1, S = 0 or --set seed=S; medians reported), then reports time per
-//       scale and in total, one-sample and batch-16 sampling time, peak RSS,
-//       patch-SWD of each of --samples samples (default 32) against the real image
-//       (median, mean and its standard error), diversity, the enlargement grid
-//       (median over the samples, and the real image's) and recovery MSE.
-//       --set overrides any field of the model configuration by its name in the
-//       model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
-//       --from MODEL --keep K keeps MODEL's first K trained scales and trains the
-//       rest (same image; the kept scales' sizes must match, the finer ones may
-//       differ): finer-scale changes over the same coarse scales, so `score` can
-//       pair their samples seed by seed.
-//   patchgencn-bench compare IMAGE [same options]
-//       side by side on the same image and settings: the reference schedule
-//       (whole images, every coarser chain re-run every iteration) and ours (the
-//       preset's bank of coarse samples, and its windows on the CPU); times, quality and ratio,
-//       and the patch-SWD difference of their samples paired by seed (the coarsest scale
-//       trains alike in both, so the same seeds draw the same compositions).
-//   Every mode takes --threads N (default: every core), --device auto|cpu|cuda
-//   (default auto) and --precision auto|fp32|tf32|bf16 (default auto: fp32 while
-//   training; while sampling tf32 on a GPU, bf16 chains on an AVX512-BF16 CPU).
-//   train and score take --big N: time and peak memory of one sample whose
-//   longer side is N px (e.g. 1024).
-//   patchgencn-bench langevin [--size N] [--preset P]
-//       Langevin steps per second at each pyramid size of an N-px image (no files).
-//   patchgencn-bench pack IMAGE... --out DIR
-//       writes each image as DIR/<stem>.pt, a LibTorch archive that `train` and
-//       `compare` read where no image library is built (the GPU machine).
-//   patchgencn-bench unpack DIR
-//       writes the PNGs of DIR/samples.pt, which `--out DIR` leaves there in such a build.
-//   patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR] [--per-scale]
-//       quality of a trained model: patch-SWD of N samples (default 64: single
-//       samples spread widely, so compare means with their standard errors),
-//       diversity, enlargement grid and recovery MSE. --per-scale adds, for each
-//       scale, the patch-SWD and enlargement grid of the chains' start (the
-//       enlarged coarser sample) and end against that scale's real image.
-//   patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
-//       patch-SWD of every FAKE_DIR/<stem>.* against REAL_DIR/<stem>.* (e.g. sigd16).
-//   patchgencn-bench suite REAL_DIR --out DIR [--against NAME=DIR ...] [--only STEM,...]
-//                    [train's options]
-//       trains on every image of REAL_DIR and sets its samples' mean patch-SWD beside
-//       each --against folder's sample of the same image (e.g. sigd16's singan and gpnn),
-//       scored by the same code: a row per image with the ratios, then the set's means,
-//       the median ratio and how many images are within 1.5x. Each image's figures are
-//       kept as DIR/<stem>.result (its samples and model in DIR/<stem>/); a later run with
-//       the same settings reuses them, so a suite resumes, and --only (train just these)
-//       splits one between processes (e.g. two at --threads 1) over the same DIR.
-//
-// The timing modes build with LibTorch alone; file modes need the image library.
+// Its modes and options are in kUsage below (`patchgencn-bench --help` prints them); an option a
+// mode does not take, or one without its value, is refused before anything runs.
 #include "config.h"
 #include "directchain.h"
 #include "errors.h"
@@ -99,6 +49,66 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/** What `patchgencn-bench --help` prints: every mode and its options. */
+const char *const kUsage = R"(patchgencn-bench: speed and quality figures for the engine.
+
+usage:
+  patchgencn-bench train IMAGE [--preset P] [--iters N] [--scales N] [--max-size N]
+                   [--set key=value ...] [--runs N] [--samples N] [--json FILE] [--out DIR]
+                   [--from MODEL --keep K] [--stop-after K] [--trace N] [--lr X] [--big N]
+      (--out: the first run's samples and model.pgcn; --lr: the rest's learning rate, its decay's
+      ratio kept; --trace N: every N-th iteration's energies and recovery MSE on stderr;
+      --stop-after K: trains K scales, saves DIR/model.pgcn for --from, and stops)
+      trains (N runs with seeds S..S+N-1, S = 0 or --set seed=S; medians reported), then reports time per
+      scale and in total, one-sample and batch-16 sampling time, peak RSS,
+      patch-SWD of each of --samples samples (default 32) against the real image
+      (median, mean and its standard error), diversity, the enlargement grid
+      (median over the samples, and the real image's) and recovery MSE.
+      --set overrides any field of the model configuration by its name in the
+      model file's text (e.g. --set coarseIterations=600 --set batchSize=8).
+      --from MODEL --keep K keeps MODEL's first K trained scales and trains the
+      rest (same image; the kept scales' sizes must match, the finer ones may
+      differ): finer-scale changes over the same coarse scales, so `score` can
+      pair their samples seed by seed.
+  patchgencn-bench compare IMAGE [train's options, without --from, --keep, --stop-after, --trace, --big]
+      side by side on the same image and settings: the reference schedule
+      (whole images, every coarser chain re-run every iteration) and ours (the
+      preset's bank of coarse samples, and its windows on the CPU); times, quality and ratio,
+      and the patch-SWD difference of their samples paired by seed (the coarsest scale
+      trains alike in both, so the same seeds draw the same compositions).
+  Every mode takes --threads N (default: every core), --device auto|cpu|cuda
+  (default auto) and --precision auto|fp32|tf32|bf16 (default auto: fp32 while
+  training; while sampling tf32 on a GPU, bf16 chains on an AVX512-BF16 CPU).
+  train and score take --big N: time and peak memory of one sample whose
+  longer side is N px (e.g. 1024).
+  patchgencn-bench langevin [--size N] [--preset P] [--json FILE]
+      Langevin steps per second at each pyramid size of an N-px image (no files).
+  patchgencn-bench pack IMAGE... --out DIR
+      writes each image as DIR/<stem>.pt, a LibTorch archive that `train` and
+      `compare` read where no image library is built (the GPU machine).
+  patchgencn-bench unpack DIR
+      writes the PNGs of DIR/samples.pt, which `--out DIR` leaves there in such a build.
+  patchgencn-bench score MODEL [--samples N] [--seed S] [--json FILE] [--out DIR] [--per-scale]
+      quality of a trained model: patch-SWD of N samples (default 64: single
+      samples spread widely, so compare means with their standard errors),
+      diversity, enlargement grid and recovery MSE. --per-scale adds, for each
+      scale, the patch-SWD and enlargement grid of the chains' start (the
+      enlarged coarser sample) and end against that scale's real image.
+  patchgencn-bench swd REAL_DIR FAKE_DIR [--json FILE]
+      patch-SWD of every FAKE_DIR/<stem>.* against REAL_DIR/<stem>.* (e.g. sigd16).
+  patchgencn-bench suite REAL_DIR --out DIR [--against NAME=DIR ...] [--only STEM,...]
+                   [compare's options]
+      trains on every image of REAL_DIR and sets its samples' mean patch-SWD beside
+      each --against folder's sample of the same image (e.g. sigd16's singan and gpnn),
+      scored by the same code: a row per image with the ratios, then the set's means,
+      the median ratio and how many images are within 1.5x. Each image's figures are
+      kept as DIR/<stem>.result (its samples and model in DIR/<stem>/); a later run with
+      the same settings reuses them, so a suite resumes, and --only (train just these)
+      splits one between processes (e.g. two at --threads 1) over the same DIR.
+
+The timing modes build with LibTorch alone; file modes need the image library.
+)";
+
 using Clock = std::chrono::steady_clock;
 
 /** The device every mode runs on (--device). */
@@ -137,6 +147,69 @@ std::string machine(const TrainConfig &cfg)
             s << ", fp32 3x3 layers by Winograd F(4x4,3x3)";
     }
     return s.str();
+}
+
+/** What one mode takes: how many leading arguments (files, folders) and which options. */
+struct ModeSyntax
+{
+    const char *mode;
+    const char *operands;   ///< for the message, e.g. "IMAGE"
+    int minOperands, maxOperands; ///< -1: any number
+    std::vector<std::string> valued, flags, repeatable;
+};
+
+/**
+ * Refuses what `mode` would otherwise ignore or misread: an option it does not take (a typo in
+ * an hour's benchmark would run the defaults), an option without its value, one given twice that
+ * is read once, and operands missing, in excess or after the options (they are read by position).
+ */
+void checkArguments(int argc, char **argv, const std::string &mode)
+{
+    const std::vector<std::string> common = {"threads", "device", "precision"};
+    const std::vector<std::string> config = {"preset", "iters", "lr", "scales", "max-size", "set", "runs", "samples", "json", "out"};
+    auto plus = [](std::vector<std::string> a, const std::vector<std::string> &b) {
+        a.insert(a.end(), b.begin(), b.end());
+        return a;
+    };
+    const std::vector<ModeSyntax> modes = {
+        {"langevin", "", 0, 0, {"size", "preset", "json"}, {}, {}},
+        {"train", "IMAGE", 1, 1, plus(config, {"from", "keep", "big", "trace", "stop-after"}), {}, {"set"}},
+        {"compare", "IMAGE", 1, 1, config, {}, {"set"}},
+        {"score", "MODEL", 1, 1, {"samples", "seed", "json", "out", "big"}, {"per-scale"}, {}},
+        {"swd", "REAL_DIR FAKE_DIR", 2, 2, {"json"}, {}, {}},
+        {"suite", "REAL_DIR", 1, 1, plus(config, {"against", "only"}), {}, {"set", "against"}},
+        {"pack", "IMAGE...", 1, -1, {"out"}, {}, {}},
+        {"unpack", "DIR", 1, 1, {}, {}, {}},
+    };
+    const auto m = std::find_if(modes.begin(), modes.end(), [&](const ModeSyntax &x) { return mode == x.mode; });
+    if (m == modes.end())
+        throw std::runtime_error("unknown mode '" + mode + "' (patchgencn-bench --help lists them)");
+    auto has = [](const std::vector<std::string> &v, const std::string &x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+    int operands = 0;
+    std::set<std::string> seen;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--", 0) != 0 || a.size() == 2) {
+            if (!seen.empty())
+                throw std::runtime_error(mode + ": '" + a + "' after the options (" + m->operands + " come first)");
+            ++operands;
+            continue;
+        }
+        const std::string name = a.substr(2);
+        const bool isFlag = has(m->flags, name);
+        if (!isFlag && !has(m->valued, name) && !has(common, name))
+            throw std::runtime_error(mode + " takes no option '" + a + "' (patchgencn-bench --help lists its options)");
+        if (!seen.insert(name).second && !has(m->repeatable, name))
+            throw std::runtime_error(mode + ": '" + a + "' given twice");
+        if (isFlag)
+            continue;
+        if (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0)
+            throw std::runtime_error(mode + ": '" + a + "' needs a value");
+        ++i;
+    }
+    if (operands < m->minOperands || (m->maxOperands >= 0 && operands > m->maxOperands))
+        throw std::runtime_error(mode + " needs " + (*m->operands ? m->operands : std::string("no file or folder")) +
+                                 " before its options (got " + std::to_string(operands) + ")");
 }
 
 /** Every value given to --name, in order. */
@@ -1485,7 +1558,17 @@ int unpackSamples(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "--help" || mode == "-h" || mode == "help" ||
+        std::any_of(argv + std::min(argc, 2), argv + argc, [](const char *a) { return std::strcmp(a, "--help") == 0; })) {
+        std::cout << kUsage;
+        return 0;
+    }
+    if (mode.empty()) {
+        std::cerr << kUsage;
+        return 2;
+    }
     try {
+        checkArguments(argc, argv, mode);
         initRuntime(intArg(argc, argv, "threads", 0)); // 0 = every core
         setPrecision(parsePrecision(arg(argc, argv, "precision", "auto")));
         g_dev = parseDevice(arg(argc, argv, "device", "auto"));
@@ -1511,6 +1594,6 @@ int main(int argc, char **argv)
         std::cerr << "patchgencn-bench: " << e.what() << '\n';
         return 1;
     }
-    std::cerr << "usage: patchgencn-bench langevin|train|compare|score|swd|suite|pack|unpack ... (see the comment at the top of tests/benchmark.cpp)\n";
+    std::cerr << "patchgencn-bench: " << mode << " needs a build with an image library (OpenCV)\n";
     return 2;
 }
