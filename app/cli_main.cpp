@@ -91,6 +91,8 @@ const char *kTrainHelp =
     "  --lr F                 initial learning rate (the decay keeps the preset's end/start ratio)\n"
     "  --coarse-lr F          initial learning rate at the coarsest scale (0 = as --lr)\n"
     "  --window-lr F          initial learning rate at the windowed scales (0 = as --lr)\n"
+    "  --last-layer-norm F    keep each net's last-layer weight norm at or under F, which\n"
+    "                         bounds how steep the energy gets (0 = unbounded, the presets)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
     "  --precision P          auto (default: fp32 training; on a CPU with AVX512-BF16\n"
     "                         quick's chains in bf16, and its training steps above the\n"
@@ -296,7 +298,7 @@ int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
            {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "window-iters", "langevin-steps", "step-size", "batch",
-            "coarse-batch", "window-batch", "crop", "bank", "lr", "coarse-lr", "window-lr", "device", "precision", "threads", "seed", "snapshots"},
+            "coarse-batch", "window-batch", "crop", "bank", "lr", "coarse-lr", "window-lr", "last-layer-norm", "device", "precision", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kTrainHelp;
@@ -337,6 +339,7 @@ int cmdTrain(int argc, char **argv)
     }
     cfg.coarseLr = a.real("coarse-lr", cfg.coarseLr, 0, 0.1);
     cfg.windowLr = a.real("window-lr", cfg.windowLr, 0, 0.1);
+    cfg.lastLayerNormMax = a.real("last-layer-norm", cfg.lastLayerNormMax, 0, 1000);
     cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
     cfg.validate();
 

@@ -304,6 +304,12 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             opt.zero_grad();
             loss.backward();
             opt.step();
+            if (cfg.lastLayerNormMax > 0) {
+                // The energy's steepness bounded (TrainConfig::lastLayerNormMax); a tensor op, no read-back.
+                at::NoGradGuard ng;
+                at::Tensor w = net->rawWeight(net->layers() - 1);
+                w.mul_(at::clamp_max(cfg.lastLayerNormMax / w.norm(), 1.0));
+            }
 
             const bool snapshot = cb.snapshotEvery > 0 && ((it + 1) % cb.snapshotEvery == 0 || it + 1 == iters);
             // Reading a value back waits for the device: on a GPU the figures (and the

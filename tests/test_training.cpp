@@ -512,6 +512,38 @@ private Q_SLOTS:
         QVERIFY(g.recentMse() > 0.3);
     }
 
+    void lastLayerNormIsBounded()
+    {
+        // Unbounded, the last layer's weights grow with the training (the energy gets steeper);
+        // bounded, every step leaves them at or under the limit at every scale, and the limit
+        // travels in the model's text.
+        auto lastNorm = [](const PyramidModel &m, int s) {
+            const EnergyNet net = m.net(s);
+            return net->rawWeight(net->layers() - 1).norm().item<double>();
+        };
+        TrainConfig c = test::tinyConfig(40);
+        c.lastLayerNormMax = 0;
+        PyramidModel unbounded(test::patternImage(24, 20), c);
+        train(unbounded, {});
+        const double grown = std::min(lastNorm(unbounded, 0), lastNorm(unbounded, 1));
+        const double initial = 0.005 * std::sqrt(16.0 * 9.0); // N(0, initStd) over 16 x 3 x 3 weights
+        QVERIFY2(grown > 2.5 * initial, qPrintable(QString::number(grown)));
+        c.lastLayerNormMax = 1.5 * initial;
+        PyramidModel bounded(test::patternImage(24, 20), c);
+        std::vector<double> seen;
+        TrainCallbacks cb;
+        cb.scaleFinished = [&](int s, const PyramidModel &m) { seen.push_back(lastNorm(m, s)); };
+        train(bounded, cb);
+        QCOMPARE(int(seen.size()), 2);
+        for (double n : seen) {
+            QVERIFY2(n <= c.lastLayerNormMax * (1 + 1e-5), qPrintable(QString::number(n)));
+            QVERIFY2(n > 0.9 * c.lastLayerNormMax, qPrintable(QString::number(n))); // held at the limit, not zeroed
+        }
+        QCOMPARE(TrainConfig::fromText(c.toText()).lastLayerNormMax, c.lastLayerNormMax);
+        c.lastLayerNormMax = -1;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
+    }
+
     void coarsestScaleHasItsOwnIterations()
     {
         TrainConfig q = TrainConfig::preset("quick");
