@@ -189,7 +189,7 @@ void checkArguments(int argc, char **argv, const std::string &mode)
     std::set<std::string> seen;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a.rfind("--", 0) != 0 || a.size() == 2) {
+        if (a.rfind("--", 0) != 0) {
             if (!seen.empty())
                 throw std::runtime_error(mode + ": '" + a + "' after the options (" + m->operands + " come first)");
             ++operands;
@@ -996,10 +996,9 @@ struct BenchSetup
     PyramidGeometry geo;
 };
 
-BenchSetup benchSetup(int argc, char **argv, const std::string &mode)
+/** train's and compare's IMAGE (argv[2], there: checkArguments) and options. */
+BenchSetup benchSetup(int argc, char **argv)
 {
-    if (argc < 3)
-        throw std::runtime_error(mode + " needs an IMAGE");
     BenchSetup b;
     b.image = argv[2];
     b.cfg = configFromArgs(argc, argv);
@@ -1014,7 +1013,7 @@ BenchSetup benchSetup(int argc, char **argv, const std::string &mode)
 
 int trainBench(int argc, char **argv)
 {
-    const BenchSetup b = benchSetup(argc, argv, "train");
+    const BenchSetup b = benchSetup(argc, argv);
     const std::string &image = b.image;
     const TrainConfig &cfg = b.cfg;
     const int nSamples = b.nSamples, runs = b.runs;
@@ -1083,7 +1082,7 @@ TrainConfig referenceSchedule(TrainConfig c)
 
 int compareBench(int argc, char **argv)
 {
-    const BenchSetup setup = benchSetup(argc, argv, "compare");
+    const BenchSetup setup = benchSetup(argc, argv);
     const std::string &image = setup.image;
     const TrainConfig &ours = setup.cfg;
     const TrainConfig ref = referenceSchedule(ours);
@@ -1145,8 +1144,6 @@ int compareBench(int argc, char **argv)
 
 int scoreModel(int argc, char **argv)
 {
-    if (argc < 3)
-        throw std::runtime_error("score needs MODEL");
     const PyramidModel model = PyramidModel::load(argv[2], g_dev);
     if (!model.isComplete())
         throw std::runtime_error("the model is not fully trained");
@@ -1297,8 +1294,8 @@ void writeSuiteRecord(const std::string &path, const std::string &settings, cons
 int suiteBench(int argc, char **argv)
 {
     const std::string outDir = arg(argc, argv, "out", "");
-    if (argc < 3 || std::string(argv[2]).rfind("--", 0) == 0 || outDir.empty())
-        throw std::runtime_error("suite needs REAL_DIR and --out DIR");
+    if (outDir.empty())
+        throw std::runtime_error("suite needs --out DIR");
     const std::string realDir = argv[2];
     const TrainConfig cfg = configFromArgs(argc, argv);
     const int nSamples = intArg(argc, argv, "samples", 32);
@@ -1460,8 +1457,6 @@ int suiteBench(int argc, char **argv)
 
 int swdFolders(int argc, char **argv)
 {
-    if (argc < 4)
-        throw std::runtime_error("swd needs REAL_DIR FAKE_DIR");
     const auto reals = imagesByStem(argv[2]);
     struct Row
     {
@@ -1517,14 +1512,10 @@ int swdFolders(int argc, char **argv)
 int packImages(int argc, char **argv)
 {
     const std::string dir = arg(argc, argv, "out", "");
-    if (argc < 3 || dir.empty())
-        throw std::runtime_error("pack needs IMAGE... --out DIR");
+    if (dir.empty())
+        throw std::runtime_error("pack needs --out DIR");
     fs::create_directories(dir);
-    for (int i = 2; i < argc; ++i) {
-        if (std::string(argv[i]).rfind("--", 0) == 0) {
-            ++i; // an option and its value
-            continue;
-        }
+    for (int i = 2; i < argc && std::string(argv[i]).rfind("--", 0) != 0; ++i) { // the images come first (checkArguments)
         torch::serialize::OutputArchive ar;
         writeArchiveImage(ar, "image", loadImage(argv[i]));
         const std::string out = dir + "/" + fs::path(argv[i]).stem().string() + ".pt";
@@ -1537,8 +1528,6 @@ int packImages(int argc, char **argv)
 /** unpack DIR: DIR/samples.pt (written by a build without an image library) as DIR/sample_<i>.png. */
 int unpackSamples(int argc, char **argv)
 {
-    if (argc < 3)
-        throw std::runtime_error("unpack needs DIR");
     const std::string dir = argv[2];
     torch::serialize::InputArchive ar;
     ar.load_from(dir + "/samples.pt");
