@@ -93,6 +93,8 @@ const char *kTrainHelp =
     "  --window-lr F          initial learning rate at the windowed scales (0 = as --lr)\n"
     "  --last-layer-norm F    keep each net's last-layer weight norm at or under F, which\n"
     "                         bounds how steep the energy gets (0 = unbounded, the presets)\n"
+    "  --max-move F           clip each Langevin step's move to F per value, in training\n"
+    "                         and in sampling (0 = unclipped, the presets)\n"
     "  --device NAME          auto | cpu | cuda (default auto)\n"
     "  --precision P          auto (default: fp32 training; on a CPU with AVX512-BF16\n"
     "                         quick's chains in bf16, and its training steps above the\n"
@@ -298,7 +300,7 @@ int cmdTrain(int argc, char **argv)
 {
     Args a(argc, argv, 2,
            {"output", "preset", "max-size", "min-size", "scales", "iters", "coarse-iters", "window-iters", "langevin-steps", "step-size", "batch",
-            "coarse-batch", "window-batch", "crop", "bank", "lr", "coarse-lr", "window-lr", "last-layer-norm", "device", "precision", "threads", "seed", "snapshots"},
+            "coarse-batch", "window-batch", "crop", "bank", "lr", "coarse-lr", "window-lr", "last-layer-norm", "max-move", "device", "precision", "threads", "seed", "snapshots"},
            {}, {{'o', "output"}});
     if (a.help()) {
         std::cout << kTrainHelp;
@@ -340,6 +342,7 @@ int cmdTrain(int argc, char **argv)
     cfg.coarseLr = a.real("coarse-lr", cfg.coarseLr, 0, 0.1);
     cfg.windowLr = a.real("window-lr", cfg.windowLr, 0, 0.1);
     cfg.lastLayerNormMax = a.real("last-layer-norm", cfg.lastLayerNormMax, 0, 1000);
+    cfg.langevinMoveMax = a.real("max-move", cfg.langevinMoveMax, 0, 2);
     cfg.seed = std::uint64_t(a.int64("seed", 0, 0, (1LL << 62)));
     cfg.validate();
 

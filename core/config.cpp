@@ -147,6 +147,8 @@ void TrainConfig::validate() const
     require(windowLr == 0 || (windowLr > 0 && windowLr < 1), "windowed-scale learning rate must be 0 (as the others) or in (0, 1) (got " + num(windowLr) + ")");
     require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
     require(recoveryWeight >= 0 && recoveryWeight <= 100, "recovery weight must be in [0, 100] (got " + num(recoveryWeight) + ")");
+    require(langevinMoveMax >= 0 && langevinMoveMax <= 2,
+            "the Langevin step's largest move must be in [0, 2], 0 for none (got " + num(langevinMoveMax) + ")");
     require(lastLayerNormMax >= 0 && lastLayerNormMax <= 1000,
             "the last layer's norm limit must be in [0, 1000], 0 for none (got " + num(lastLayerNormMax) + ")");
     require(bf16SamplingLimit >= 0 && bf16SamplingLimit <= 100,
@@ -194,7 +196,7 @@ std::string TrainConfig::toText() const
       << "noiseStart=" << num(noiseStart) << '\n' << "noiseDecayIters=" << noiseDecayIters << '\n'
       << "iterations=" << iterations << '\n' << "coarseIterations=" << coarseIterations << '\n' << "lrStart=" << num(lrStart) << '\n' << "lrEnd=" << num(lrEnd) << '\n'
       << "coarseLr=" << num(coarseLr) << '\n' << "lrDecayIters=" << lrDecayIters << '\n' << "beta1=" << num(beta1) << '\n' << "beta2=" << num(beta2) << '\n'
-      << "recoveryWeight=" << num(recoveryWeight) << '\n' << "lastLayerNormMax=" << num(lastLayerNormMax) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
+      << "recoveryWeight=" << num(recoveryWeight) << '\n' << "lastLayerNormMax=" << num(lastLayerNormMax) << '\n' << "langevinMoveMax=" << num(langevinMoveMax) << '\n' << "recoveryDownscale=" << num(recoveryDownscale) << '\n'
       << "failureMse=" << num(failureMse) << '\n' << "imageCheckLimit=" << num(imageCheckLimit) << '\n' << "batchSize=" << batchSize << '\n' << "coarseBatch=" << coarseBatch << '\n' << "recoveryBatch=" << recoveryBatch << '\n'
       << "windowIterations=" << windowIterations << '\n' << "windowBatch=" << windowBatch << '\n' << "windowLr=" << num(windowLr) << '\n'
       << "bankSize=" << bankSize << '\n'
@@ -250,6 +252,7 @@ TrainConfig TrainConfig::fromText(const std::string &text)
         geti("iterations", c.iterations); geti("coarseIterations", c.coarseIterations); getd("lrStart", c.lrStart); getd("lrEnd", c.lrEnd); geti("lrDecayIters", c.lrDecayIters);
         getd("coarseLr", c.coarseLr);
         getd("beta1", c.beta1); getd("beta2", c.beta2); getd("recoveryWeight", c.recoveryWeight); getd("lastLayerNormMax", c.lastLayerNormMax);
+        getd("langevinMoveMax", c.langevinMoveMax);
         getd("recoveryDownscale", c.recoveryDownscale); getd("failureMse", c.failureMse);
         getd("imageCheckLimit", c.imageCheckLimit);
         geti("batchSize", c.batchSize); geti("coarseBatch", c.coarseBatch); geti("recoveryBatch", c.recoveryBatch); geti("bankSize", c.bankSize);

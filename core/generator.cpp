@@ -44,6 +44,7 @@ at::Tensor runPyramid(const PyramidModel &model, at::Tensor x, int from, int to,
         p.steps = n;
         p.stepSize = cfg.stepSizeAt(s);
         p.noise = noise;
+        p.maxMove = cfg.langevinMoveMax;
         StepFn onStep;
         if (observer)
             onStep = [&](int step, const at::Tensor &xp) { observer({s, step, n, cropPad(xp, cfg.pad)}); };

@@ -31,7 +31,10 @@ at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &
     for (int step = 1; step <= p.steps; ++step) {
         checkCancel(cancel);
         at::Tensor g = grad(x);
-        x.add_(g, half);
+        if (p.maxMove > 0)
+            x.add_(g.mul(half).clamp_(-p.maxMove, p.maxMove));
+        else
+            x.add_(g, half);
         if (p.noise > 0 && rng && p.noisyRows != 0) {
             at::Tensor noisy = p.noisyRows >= 0 && p.noisyRows < x.size(0) ? x.narrow(0, 0, p.noisyRows) : x;
             noisy.add_(rng->normal(noisy.sizes()), p.noise);
@@ -70,7 +73,7 @@ std::string graphKey(const at::Tensor &x, const std::vector<at::Tensor> &frozen,
 {
     std::ostringstream k;
     k.precision(17);
-    k << x.device().index() << '|' << x.sizes() << '|' << p.steps << '|' << p.stepSize << '|' << noisyRows << '|'
+    k << x.device().index() << '|' << x.sizes() << '|' << p.steps << '|' << p.stepSize << '|' << p.maxMove << '|' << noisyRows << '|'
       << p.clamp << '|' << p.clampMin << '|' << p.clampMax << '|' << (mapWeight.defined() ? mapWeight.sizes() : at::IntArrayRef{});
     for (const auto &w : frozen)
         k << '|' << w.sizes() << w.scalar_type();
@@ -82,7 +85,10 @@ void graphSteps(ChainGraph &g, const LangevinParams &p, int64_t noisyRows, int s
 {
     const double half = p.stepSize / 2.0;
     for (int step = 0; step < steps; ++step) {
-        g.x.add_(energyGradient(g.weights, g.x, g.mapWeight), half);
+        if (p.maxMove > 0)
+            g.x.add_(energyGradient(g.weights, g.x, g.mapWeight).mul_(half).clamp_(-p.maxMove, p.maxMove));
+        else
+            g.x.add_(energyGradient(g.weights, g.x, g.mapWeight), half);
         if (noisyRows > 0) {
             at::Tensor noisy = g.x.narrow(0, 0, noisyRows);
             noisy.add_(rng.normal(noisy.sizes()).mul_(g.noise));

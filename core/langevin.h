@@ -17,6 +17,9 @@ struct LangevinParams
     double stepSize = 0.01;
     double noise = 0.0;          ///< std of the injected Gaussian noise, separate from the step
     int64_t noisyRows = -1;      ///< only the first this many batch rows get the noise (-1 = all)
+    /** Each step's drift, stepSize/2 * gradient, is clipped to [-maxMove, maxMove] per value
+     *  before it is added (TrainConfig::langevinMoveMax); 0: not clipped. */
+    double maxMove = 0.0;
     double clampMin = -1.0;
     double clampMax = 1.0;
     bool clamp = true;
@@ -28,7 +31,8 @@ using GradientFn = std::function<at::Tensor(const at::Tensor &x)>;
 using StepFn = std::function<void(int step, const at::Tensor &x)>;
 
 /**
- * x <- clamp(x + step/2 * grad(x) + noise * eps). Returns the final state.
+ * x <- clamp(x + step/2 * grad(x) + noise * eps), the drift step/2 * grad(x)
+ * clipped to +-maxMove per value where maxMove > 0. Returns the final state.
  * Checks `cancel` every step.
  */
 at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &params, Rng *rng,

@@ -276,6 +276,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             synP.steps = cfg.stepsAt(s);
             synP.stepSize = cfg.stepSize * factor;
             synP.noise = noise;
+            synP.maxMove = cfg.langevinMoveMax;
             LangevinParams recP = synP;
             recP.steps = cfg.recoverySteps;
             recP.noise = 0.0;
@@ -421,6 +422,7 @@ void train(PyramidModel &model, const TrainCallbacks &cb, const std::atomic<bool
             LangevinParams p;
             p.steps = cfg.stepsAt(s);
             p.stepSize = cfg.stepSize * factor;
+            p.maxMove = cfg.langevinMoveMax;
             p.noise = 0.0;
             PatchSwd swd(obs.to(at::kCPU, at::kFloat)); // the scale's image prepared once for every set
             // The mean patch-SWD of coarser samples `from` after the scale's chain with `weights`.

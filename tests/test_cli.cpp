@@ -144,7 +144,7 @@ private Q_SLOTS:
         args << QStringLiteral("--coarse-iters") << QStringLiteral("5") << QStringLiteral("--coarse-batch") << QStringLiteral("3")
              << QStringLiteral("--coarse-lr") << QStringLiteral("0.0007") << QStringLiteral("--window-iters") << QStringLiteral("6")
              << QStringLiteral("--window-batch") << QStringLiteral("1") << QStringLiteral("--window-lr") << QStringLiteral("0.0003")
-             << QStringLiteral("--last-layer-norm") << QStringLiteral("1.5");
+             << QStringLiteral("--last-layer-norm") << QStringLiteral("1.5") << QStringLiteral("--max-move") << QStringLiteral("0.1");
         const Result r = run(args);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const TrainConfig c = PyramidModel::load(model.toStdString()).config();
@@ -155,6 +155,7 @@ private Q_SLOTS:
         QCOMPARE(c.windowBatch, 1);
         QCOMPARE(c.windowLr, 0.0003);
         QCOMPARE(c.lastLayerNormMax, 1.5);
+        QCOMPARE(c.langevinMoveMax, 0.1);
         // --langevin-steps 3 on quick (40/12): 3 per scale, 10 at the coarsest.
         QCOMPARE(c.stepsPerScale, 3);
         QCOMPARE(c.recoverySteps, 3);
@@ -303,6 +304,7 @@ private Q_SLOTS:
         QTest::newRow("zero scales") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--scales"), QStringLiteral("0")} << 2 << "between 1 and 20";
         QTest::newRow("negative coarse lr") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--coarse-lr"), QStringLiteral("-1")} << 2 << "--coarse-lr";
         QTest::newRow("negative last-layer norm") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--last-layer-norm"), QStringLiteral("-1")} << 2 << "--last-layer-norm";
+        QTest::newRow("Langevin move over 2") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--max-move"), QStringLiteral("3")} << 2 << "--max-move";
         QTest::newRow("negative coarse batch") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--coarse-batch"), QStringLiteral("-2")} << 2 << "--coarse-batch";
         QTest::newRow("negative window lr") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--window-lr"), QStringLiteral("-1")} << 2 << "--window-lr";
         QTest::newRow("too many windows") << QStringList{QStringLiteral("train"), QStringLiteral("tiny.png"), QStringLiteral("-o"), QStringLiteral("x.pgcn"), QStringLiteral("--window-batch"), QStringLiteral("300")} << 2 << "--window-batch";

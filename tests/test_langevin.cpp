@@ -90,6 +90,34 @@ private Q_SLOTS:
         QCOMPARE(x.max().item<float>(), 1.0f);
     }
 
+    void maxMoveClipsEachStepsDrift()
+    {
+        // Gradients of ±10 and ±0.1 per value: step/2 * g is ±0.5 and ±0.005. Clipped at 0.05
+        // the steep values move 0.05 per step (each with its own sign), the gentle ones their
+        // full drift, and a chain without the clip moves the whole 0.5.
+        LangevinParams p;
+        p.steps = 4;
+        p.stepSize = 0.1;
+        p.clamp = false;
+        const at::Tensor g = at::tensor({10.0f, -10.0f, 0.1f, -0.1f});
+        const auto grad = [&](const at::Tensor &) { return g.clone(); };
+        p.maxMove = 0.05;
+        const at::Tensor clipped = langevin(at::zeros({4}), grad, p, nullptr);
+        QVERIFY2(at::allclose(clipped, at::tensor({0.2f, -0.2f, 0.02f, -0.02f})), qPrintable(QString::number(clipped[0].item<float>())));
+        p.maxMove = 0;
+        const at::Tensor free = langevin(at::zeros({4}), grad, p, nullptr);
+        QVERIFY(at::allclose(free, at::tensor({2.0f, -2.0f, 0.02f, -0.02f})));
+        // The clip is on the drift, not on the noise: a noisy chain on a zero gradient moves as far as without it.
+        p.noise = 0.5;
+        p.maxMove = 0.05;
+        Rng a(5, at::kCPU), b(5, at::kCPU);
+        const auto flat = [](const at::Tensor &t) { return at::zeros_like(t); };
+        const at::Tensor noisyClipped = langevin(at::zeros({256}), flat, p, &a);
+        p.maxMove = 0;
+        QVERIFY(at::equal(noisyClipped, langevin(at::zeros({256}), flat, p, &b)));
+        QVERIFY(noisyClipped.abs().max().item<float>() > 4 * 0.05f);
+    }
+
     void seededNoiseIsDeterministic()
     {
         LangevinParams p;

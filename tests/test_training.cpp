@@ -545,6 +545,38 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
     }
 
+    void samplingClipsEachStepAsTrainingDid()
+    {
+        // A model trained with langevinMoveMax samples with it: no value moves more than
+        // that in one step at any scale, and the clip binds (the moves reach it), so the
+        // sampler's chains are the ones the nets were trained with.
+        TrainConfig c = test::tinyConfig(6);
+        c.langevinMoveMax = 2e-4;
+        PyramidModel m(test::patternImage(24, 20), c);
+        train(m, {});
+        const std::string bytes = m.toBytes();
+        const PyramidModel loaded = PyramidModel::fromBytes(bytes.data(), bytes.size(), "clipped");
+        QCOMPARE(loaded.config().langevinMoveMax, 2e-4);
+        Rng rng(3, at::kCPU);
+        const auto &sizes = loaded.geometry().scales;
+        at::Tensor prev;
+        double largest = 0;
+        int steps = 0;
+        runPyramid(loaded, noiseStart(rng, 2, sizes[0]), 0, loaded.trainedScales() - 1, sizes, 0.0, -1, rng, nullptr,
+                   [&](const ChainStep &st) {
+                       if (st.step > 0) {
+                           largest = std::max(largest, (st.state - prev).abs().max().item<double>());
+                           ++steps;
+                       }
+                       prev = st.state.clone();
+                   });
+        QVERIFY(steps > 0);
+        QVERIFY2(largest <= 2e-4 * (1 + 1e-4), qPrintable(QString::number(largest)));
+        QVERIFY2(largest > 0.99 * 2e-4, qPrintable(QString::number(largest)));
+        c.langevinMoveMax = -0.1;
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, c.validate());
+    }
+
     void coarsestScaleHasItsOwnIterations()
     {
         TrainConfig q = TrainConfig::preset("quick");
