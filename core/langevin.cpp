@@ -23,6 +23,17 @@
 
 namespace pgcn {
 
+namespace {
+/** x += step/2 * g, the drift clipped to +-maxMove per value where maxMove > 0 (LangevinParams). */
+void addDrift(at::Tensor &x, const at::Tensor &g, double half, double maxMove)
+{
+    if (maxMove > 0)
+        x.add_(g.mul(half).clamp_(-maxMove, maxMove));
+    else
+        x.add_(g, half);
+}
+} // namespace
+
 at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &p, Rng *rng,
                     const std::atomic<bool> *cancel, const StepFn &onStep)
 {
@@ -30,11 +41,7 @@ at::Tensor langevin(at::Tensor x, const GradientFn &grad, const LangevinParams &
     const double half = p.stepSize / 2.0;
     for (int step = 1; step <= p.steps; ++step) {
         checkCancel(cancel);
-        at::Tensor g = grad(x);
-        if (p.maxMove > 0)
-            x.add_(g.mul(half).clamp_(-p.maxMove, p.maxMove));
-        else
-            x.add_(g, half);
+        addDrift(x, grad(x), half, p.maxMove);
         if (p.noise > 0 && rng && p.noisyRows != 0) {
             at::Tensor noisy = p.noisyRows >= 0 && p.noisyRows < x.size(0) ? x.narrow(0, 0, p.noisyRows) : x;
             noisy.add_(rng->normal(noisy.sizes()), p.noise);
@@ -85,10 +92,7 @@ void graphSteps(ChainGraph &g, const LangevinParams &p, int64_t noisyRows, int s
 {
     const double half = p.stepSize / 2.0;
     for (int step = 0; step < steps; ++step) {
-        if (p.maxMove > 0)
-            g.x.add_(energyGradient(g.weights, g.x, g.mapWeight).mul_(half).clamp_(-p.maxMove, p.maxMove));
-        else
-            g.x.add_(energyGradient(g.weights, g.x, g.mapWeight), half);
+        addDrift(g.x, energyGradient(g.weights, g.x, g.mapWeight), half, p.maxMove);
         if (noisyRows > 0) {
             at::Tensor noisy = g.x.narrow(0, 0, noisyRows);
             noisy.add_(rng.normal(noisy.sizes()).mul_(g.noise));
